@@ -1,0 +1,17 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules', 'dist', 'data', 'bench/results', 'coverage'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/interfaces/http/public/**/*.js'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', io: 'readonly', RTCPeerConnection: 'readonly', navigator: 'readonly', fetch: 'readonly', URLSearchParams: 'readonly', console: 'readonly' } },
+  },
+);
