@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { Conflict } from '../../domain/shared/errors.js';
+import type { Actor, Decider, DomainEvent } from '../../domain/shared/event.js';
+import type { Clock } from '../ports/clock.js';
+import type { Ids } from '../ports/ids.js';
+import { ConcurrencyError, type EventStore, type EventToAppend, type RecordedEvent } from '../ports/eventStore.js';
+import { schemaVersionOf } from './schemaVersions.js';
+
+/** Who is asking and why; flows into every event's metadata. */
+export interface CommandContext {
+  actor: Actor;
+  correlationId: string;
+  causationId?: string | null;
+  /** When set, event ids derive from it, so a retried command appends nothing new. */
+  idempotencyKey?: string;
+}
+
+export interface HandlerDeps {
+  events: EventStore;
+  clock: Clock;
+  ids: Ids;
+  /** Observes conflicts and retries (metrics); optional. */
+  onConflict?: (streamId: string) => void;
+}
+
+export interface Handled<S> {
+  state: S;
+  /** The events this command appended (empty when the decision was a no-op). */
+  appended: RecordedEvent[];
+  /** The stream's revision after the command, -1 if it still does not exist. */
+  revision: number;
+  /** Global position to wait for (read-your-writes); the stream's last position on a no-op. */
+  position: number;
+  /** Id of the last appended event (or null), for causation chains. */
+  lastEventId: string | null;
+}
+
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Load → fold → decide → append with the exact expected revision; on a concurrent write, start over
+ * from load (a fresh decision on fresh state), at most three times, then answer 409.
+ */
+export async function handle<S, E extends DomainEvent>(
+  deps: HandlerDeps,
+  streamId: string,
+  decider: Decider<S, E>,
+  decide: (state: S) => E[],
+  ctx: CommandContext,
+): Promise<Handled<S>> {
+  for (let attempt = 1; ; attempt += 1) {
+    const history = await deps.events.readStream(streamId);
+    const state = history.reduce((s, e) => decider.evolve(s, e as unknown as E), decider.initialState);
+    const revision = history.length - 1;
+    const decided = decide(state);
+    if (decided.length === 0) {
+      const last = history[history.length - 1];
+      return { state, appended: [], revision, position: last?.position ?? 0, lastEventId: last?.metadata.eventId ?? null };
+    }
+    const toAppend = decided.map((event, index) => envelope(deps, streamId, event, ctx, index));
+    try {
+      const result = await deps.events.append(streamId, toAppend, revision === -1 ? 'no_stream' : revision);
+      const appended = toAppend.map((e, index): RecordedEvent => ({
+        streamId,
+        revision: result.nextRevision - toAppend.length + 1 + index,
+        position: result.position - toAppend.length + 1 + index,
+        type: e.type,
+        data: e.data,
+        metadata: { ...e.metadata, hash: '' },
+      }));
+      return {
+        state: decided.reduce(decider.evolve, state),
+        appended,
+        revision: result.nextRevision,
+        position: result.position,
+        lastEventId: toAppend[toAppend.length - 1].metadata.eventId,
+      };
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError)) throw error;
+      deps.onConflict?.(streamId);
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new Conflict('concurrent_modification', 'Someone else changed this at the same moment; please retry.');
+      }
+    }
+  }
+}
+
+function envelope(deps: HandlerDeps, streamId: string, event: DomainEvent, ctx: CommandContext, index: number): EventToAppend {
+  return {
+    type: event.type,
+    data: event.data,
+    metadata: {
+      eventId: ctx.idempotencyKey ? deterministicId(ctx.idempotencyKey, streamId, index) : deps.ids.next(),
+      actor: ctx.actor,
+      correlationId: ctx.correlationId,
+      causationId: ctx.causationId ?? null,
+      recordedAt: deps.clock.now().toISOString(),
+      schemaVersion: schemaVersionOf(event.type),
+    },
+  };
+}
+
+/** A UUID-shaped id derived from (key, stream, index): the same command retried yields the same ids. */
+export function deterministicId(key: string, streamId: string, index: number): string {
+  const h = createHash('sha256').update(`${key}\u0000${streamId}\u0000${index}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}

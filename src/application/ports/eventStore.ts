@@ -1,0 +1,98 @@
+import type { Actor } from '../../domain/shared/event.js';
+
+/**
+ * The event store port. Revisions are 0-based per stream; positions are a global, strictly increasing
+ * order over all streams (SQLite: row id; EventStoreDB: commit position).
+ */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
+
+export interface EventMetadata {
+  eventId: string;
+  actor: Actor;
+  correlationId: string;
+  causationId: string | null;
+  recordedAt: string;
+  /** Version of the event type's payload schema; upcasters lift older versions on read. */
+  schemaVersion: number;
+  /** SHA-256 over (previous hash in the stream, type, data, metadata without hash). */
+  hash: string;
+  /** Dedupe/idempotency keys and similar annotations travel here. */
+  extra?: Record<string, unknown>;
+}
+
+/** An event ready to append: the store fills in `hash` inside the append, where the previous hash is known. */
+export interface EventToAppend {
+  type: string;
+  data: unknown;
+  metadata: Omit<EventMetadata, 'hash'>;
+}
+
+export interface RecordedEvent<T extends string = string, D = unknown> {
+  streamId: string;
+  revision: number;
+  position: number;
+  type: T;
+  data: D;
+  metadata: EventMetadata;
+}
+
+export interface AppendResult {
+  /** Revision of the last event now in the stream. */
+  nextRevision: number;
+  /** Global position of the last appended event. */
+  position: number;
+}
+
+export interface ReadStreamOptions {
+  from?: number;
+  direction?: 'forwards' | 'backwards';
+  maxCount?: number;
+  /** Skip upcasting and return events exactly as stored (the hash chain is over stored bytes). */
+  raw?: boolean;
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events strictly after this position. Omit to start at the beginning. */
+  fromPosition?: number;
+  maxCount?: number;
+}
+
+export interface Subscription extends AsyncIterable<RecordedEvent> {
+  close(): Promise<void>;
+}
+
+export interface EventStore {
+  /**
+   * Appends atomically. Re-appending events whose ids are already in the stream returns the original
+   * result and writes nothing (idempotent retry). A wrong expectation throws ConcurrencyError.
+   */
+  append(streamId: string, events: EventToAppend[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** Events of one stream; an absent stream reads as empty. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Catch-up from `fromPosition` (exclusive), then live, with no gap and no duplicate at the switch. */
+  subscribeToAll(options?: { fromPosition?: number }): Subscription;
+  /** The last global position written, or 0 for an empty store. */
+  headPosition(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export class ConcurrencyError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    /** -1 when the stream does not exist. */
+    readonly actual: number,
+  ) {
+    super(`stream ${streamId}: expected revision ${String(expected)}, actual ${actual}`);
+    this.name = 'ConcurrencyError';
+  }
+}
+
+/** Thrown when re-used event ids do not match what the stream holds (a key reused for other content). */
+export class IdempotencyMismatchError extends Error {
+  constructor(readonly streamId: string, readonly eventId: string) {
+    super(`stream ${streamId}: event id ${eventId} was already used for a different append`);
+    this.name = 'IdempotencyMismatchError';
+  }
+}

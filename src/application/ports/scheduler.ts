@@ -1,0 +1,26 @@
+/**
+ * Durable delayed jobs (Agenda in both profiles). Handlers must be idempotent: a job may run again
+ * after a crash between its effect and its completion.
+ */
+export interface JobOptions {
+  /** Total attempts including the first; failures retry with exponential backoff. Default 1. */
+  attempts?: number;
+  /** Base delay for the exponential backoff, in milliseconds. */
+  backoffMs?: number;
+  concurrency?: number;
+}
+
+export type JobHandler = (data: Record<string, unknown>, info: { attempt: number; lastAttempt: boolean }) => Promise<void>;
+
+export interface Scheduler {
+  define(name: string, handler: JobHandler, options?: JobOptions): void;
+  /**
+   * Schedules `name` at `runAt`. With `uniqueKey`, scheduling again with the same key replaces the
+   * earlier job instead of adding one (so replays of the triggering event schedule once).
+   */
+  schedule(name: string, runAt: Date, data: Record<string, unknown>, uniqueKey?: string): Promise<void>;
+  /** Removes pending jobs of `name` whose data matches the given fields. */
+  cancel(name: string, dataMatch: Record<string, unknown>): Promise<number>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}

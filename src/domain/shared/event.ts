@@ -1,0 +1,25 @@
+/** What a decider emits: a past-tense fact with its payload. Metadata is added by the application. */
+export interface DomainEvent<T extends string = string, D = unknown> {
+  type: T;
+  data: D;
+}
+
+/** Who caused an event. `system` is used by reactors and scheduled jobs. */
+export type Role = 'patient' | 'doctor' | 'admin' | 'auditor' | 'system';
+
+export interface Actor {
+  userId: string;
+  role: Role;
+}
+
+export const systemActor: Actor = { userId: 'system', role: 'system' };
+
+/** The decider pattern: a state machine over one stream, pure and I/O-free. */
+export interface Decider<S, E extends DomainEvent> {
+  initialState: S;
+  evolve: (state: S, event: E) => S;
+}
+
+export function fold<S, E extends DomainEvent>(decider: Decider<S, E>, events: readonly E[]): S {
+  return events.reduce(decider.evolve, decider.initialState);
+}

@@ -1,0 +1,229 @@
+import type Database from 'better-sqlite3';
+import { EventEmitter } from 'node:events';
+import {
+  ConcurrencyError,
+  IdempotencyMismatchError,
+  type AppendResult,
+  type EventStore,
+  type EventToAppend,
+  type ExpectedRevision,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type Subscription,
+} from '../../application/ports/eventStore.js';
+import { hashEvent } from '../../application/eventSourcing/eventChain.js';
+import { noUpcast, type Upcast } from '../../application/eventSourcing/upcasting.js';
+
+interface Row {
+  position: number;
+  stream_id: string;
+  revision: number;
+  type: string;
+  data: string;
+  metadata: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position  INTEGER PRIMARY KEY AUTOINCREMENT,
+  stream_id TEXT    NOT NULL,
+  revision  INTEGER NOT NULL,
+  event_id  TEXT    NOT NULL UNIQUE,
+  type      TEXT    NOT NULL,
+  data      TEXT    NOT NULL,
+  metadata  TEXT    NOT NULL,
+  hash      TEXT    NOT NULL,
+  UNIQUE (stream_id, revision)
+);`;
+
+const PAGE = 500;
+/** Writers in another process (the CLI) cannot wake us; a slow safety poll covers them. */
+const FOREIGN_WRITER_POLL_MS = 1000;
+
+class Idempotent {
+  constructor(readonly result: AppendResult) {}
+}
+
+/**
+ * Event store on one SQLite table. better-sqlite3 is synchronous, so an append is one immediate
+ * transaction that nothing else in this process can interleave with; other processes wait on the
+ * busy timeout. A rejected append rolls back whole and leaves the stream exactly as it was.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly notifier = new EventEmitter();
+  private readonly statements;
+  private readonly appendTx: (streamId: string, events: EventToAppend[], expected: ExpectedRevision) => AppendResult;
+  private closed = false;
+
+  constructor(private readonly db: Database.Database, private readonly upcast: Upcast = noUpcast) {
+    db.exec(SCHEMA);
+    this.notifier.setMaxListeners(0);
+    this.statements = {
+      head: db.prepare<[string], { revision: number; hash: string; position: number }>(
+        'SELECT revision, hash, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1'),
+      insert: db.prepare(
+        'INSERT INTO events (stream_id, revision, event_id, type, data, metadata, hash) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      byEventId: db.prepare<[string], { stream_id: string; revision: number; position: number }>(
+        'SELECT stream_id, revision, position FROM events WHERE event_id = ?'),
+      forwards: db.prepare<[string, number, number], Row>(
+        'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision ASC LIMIT ?'),
+      backwards: db.prepare<[string, number, number], Row>(
+        'SELECT * FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?'),
+      all: db.prepare<[number, number], Row>('SELECT * FROM events WHERE position > ? ORDER BY position ASC LIMIT ?'),
+      headPosition: db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM events'),
+    };
+    const tx = db.transaction((streamId: string, events: EventToAppend[], expected: ExpectedRevision) =>
+      this.appendInTransaction(streamId, events, expected));
+    this.appendTx = tx.immediate;
+  }
+
+  async append(streamId: string, events: EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (events.length === 0) throw new RangeError('append needs at least one event');
+    let result: AppendResult;
+    try {
+      result = this.appendTx(streamId, events, expected);
+    } catch (error) {
+      if (error instanceof Idempotent) return error.result;
+      if (isUniqueEventIdViolation(error)) {
+        const earlier = this.earlierAppend(streamId, events);
+        if (earlier) return earlier;
+      }
+      throw error;
+    }
+    this.notifier.emit('appended', result.position);
+    return result;
+  }
+
+  private appendInTransaction(streamId: string, events: EventToAppend[], expected: ExpectedRevision): AppendResult {
+    const head = this.statements.head.get(streamId);
+    const actual = head ? head.revision : -1;
+    if (!matches(expected, actual)) {
+      // The same ids already in the stream mean a retry of an append that succeeded: answer as then.
+      const earlier = this.earlierAppend(streamId, events);
+      if (earlier) throw new Idempotent(earlier);
+      throw new ConcurrencyError(streamId, expected, actual);
+    }
+    let previousHash = head?.hash ?? null;
+    let revision = actual;
+    let position = 0;
+    for (const event of events) {
+      revision += 1;
+      const hash = hashEvent(previousHash, event.type, event.data, event.metadata);
+      const info = this.statements.insert.run(
+        streamId, revision, event.metadata.eventId, event.type,
+        JSON.stringify(event.data), JSON.stringify({ ...event.metadata, hash }), hash);
+      position = Number(info.lastInsertRowid);
+      previousHash = hash;
+    }
+    return { nextRevision: revision, position };
+  }
+
+  private earlierAppend(streamId: string, events: EventToAppend[]): AppendResult | null {
+    const first = this.statements.byEventId.get(events[0].metadata.eventId);
+    if (!first) return null;
+    const last = this.statements.byEventId.get(events[events.length - 1].metadata.eventId);
+    if (first.stream_id !== streamId || !last || last.stream_id !== streamId
+      || last.revision - first.revision !== events.length - 1) {
+      throw new IdempotencyMismatchError(streamId, events[0].metadata.eventId);
+    }
+    return { nextRevision: last.revision, position: last.position };
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const max = options.maxCount ?? Number.MAX_SAFE_INTEGER;
+    const rows = options.direction === 'backwards'
+      ? this.statements.backwards.all(streamId, options.from ?? Number.MAX_SAFE_INTEGER, max)
+      : this.statements.forwards.all(streamId, options.from ?? 0, max);
+    return rows.map((row) => (options.raw ? toRecorded(row) : this.upcast(toRecorded(row))));
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.readAllSync(options.fromPosition ?? 0, options.maxCount ?? PAGE);
+  }
+
+  private readAllSync(after: number, max: number): RecordedEvent[] {
+    return this.statements.all.all(after, max).map((row) => this.upcast(toRecorded(row)));
+  }
+
+  async headPosition(): Promise<number> {
+    return this.statements.headPosition.get()?.p ?? 0;
+  }
+
+  subscribeToAll(options: { fromPosition?: number } = {}): Subscription {
+    let position = options.fromPosition ?? 0;
+    let open = true;
+    let wake: (() => void) | null = null;
+    const onAppend = () => wake?.();
+    this.notifier.on('appended', onAppend);
+    this.notifier.on('closed', onAppend);
+    const store = this;
+    const stop = () => {
+      open = false;
+      store.notifier.off('appended', onAppend);
+      store.notifier.off('closed', onAppend);
+      wake?.();
+    };
+    async function* events(): AsyncGenerator<RecordedEvent> {
+      try {
+        while (open && !store.closed) {
+          // Reading by position from the table itself is what makes catch-up and live seamless.
+          const batch = store.readAllSync(position, PAGE);
+          if (batch.length === 0) {
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, FOREIGN_WRITER_POLL_MS);
+              wake = () => { clearTimeout(timer); resolve(); };
+            });
+            wake = null;
+            continue;
+          }
+          for (const event of batch) {
+            if (!open) return;
+            position = event.position;
+            yield event;
+          }
+        }
+      } finally {
+        stop();
+      }
+    }
+    const iterator = events();
+    return {
+      [Symbol.asyncIterator]: () => iterator,
+      close: async () => {
+        stop();
+        await iterator.return(undefined);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.notifier.emit('closed');
+  }
+}
+
+function matches(expected: ExpectedRevision, actual: number): boolean {
+  switch (expected) {
+    case 'any': return true;
+    case 'no_stream': return actual === -1;
+    case 'stream_exists': return actual >= 0;
+    default: return expected === actual;
+  }
+}
+
+function isUniqueEventIdViolation(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE'
+    && error.message.includes('events.event_id');
+}
+
+function toRecorded(row: Row): RecordedEvent {
+  return {
+    streamId: row.stream_id,
+    revision: row.revision,
+    position: row.position,
+    type: row.type,
+    data: JSON.parse(row.data),
+    metadata: JSON.parse(row.metadata),
+  };
+}
