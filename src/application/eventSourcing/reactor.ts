@@ -1,0 +1,12 @@
+import type { RecordedEvent } from '../ports/eventStore.js';
+
+/**
+ * A reactor turns events into side effects (schedule a job, send an e-mail, issue a follow-up command).
+ * Delivery is at-least-once: the runner skips events it has a receipt for, but a crash between the
+ * effect and the receipt repeats the effect, so effects carry the event id as their idempotency key.
+ */
+export interface Reactor {
+  name: string;
+  handles: readonly string[];
+  react(event: RecordedEvent): Promise<void>;
+}

@@ -1,0 +1,55 @@
+import type { EventStore } from '../ports/eventStore.js';
+import type { ReadStore } from '../ports/readStore.js';
+import type { Reactor } from './reactor.js';
+import { SubscriptionLoop, type LoopLogger } from './subscriptionLoop.js';
+
+const RECEIPTS = 'reactor_receipts';
+const CHECKPOINT_EVERY = 50;
+
+/**
+ * Delivers events to reactors at least once, in order. A receipt per (reactor, event id) is written
+ * after the effect, so a redelivery after a restart skips what already took effect.
+ */
+export class ReactorRunner {
+  private readonly loops: SubscriptionLoop[] = [];
+
+  constructor(
+    private readonly deps: { events: EventStore; reads: ReadStore; log: LoopLogger },
+    private readonly reactors: readonly Reactor[],
+  ) {}
+
+  async start(): Promise<void> {
+    await this.deps.reads.ensureCollections([{ name: RECEIPTS }]);
+    for (const reactor of this.reactors) {
+      const checkpointName = `reactor:${reactor.name}`;
+      const from = (await this.deps.reads.getCheckpoint(checkpointName)) ?? 0;
+      const handles = new Set(reactor.handles);
+      let unsaved = 0;
+      const loop = new SubscriptionLoop(this.deps.events, checkpointName, this.deps.log, async (event) => {
+        if (handles.has(event.type)) {
+          const receipt = `${reactor.name}:${event.metadata.eventId}`;
+          if (!(await this.deps.reads.get(RECEIPTS, receipt))) {
+            await reactor.react(event);
+            await this.deps.reads.apply([{ collection: RECEIPTS, id: receipt, set: { at: event.position } }], event.position);
+          }
+        }
+        // Receipts already make redelivery harmless, so the checkpoint only bounds how much is re-read.
+        unsaved += 1;
+        if (unsaved >= CHECKPOINT_EVERY || handles.has(event.type)) {
+          unsaved = 0;
+          await this.deps.reads.setCheckpoint(checkpointName, event.position);
+        }
+      });
+      this.loops.push(loop);
+      loop.start(from);
+    }
+  }
+
+  errors(): string[] {
+    return this.loops.map((l) => l.lastError).filter((e): e is string => e !== null);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.loops.map((l) => l.stop()));
+  }
+}

@@ -1,0 +1,59 @@
+import type { EventStore, RecordedEvent, Subscription } from '../ports/eventStore.js';
+
+export interface LoopLogger {
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * Runs `onEvent` for every event after `from`, in order, resuming where it failed: a handler error is
+ * retried with capped backoff rather than skipped, because skipping would silently corrupt a read model
+ * or lose a side effect. Shared by projections and reactors.
+ */
+export class SubscriptionLoop {
+  private subscription: Subscription | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  lastError: string | null = null;
+
+  constructor(
+    private readonly events: EventStore,
+    private readonly name: string,
+    private readonly log: LoopLogger,
+    private readonly onEvent: (event: RecordedEvent) => Promise<void>,
+  ) {}
+
+  start(from: number): void {
+    this.stopped = false;
+    this.running = this.run(from);
+  }
+
+  private async run(from: number): Promise<void> {
+    let position = from;
+    let failures = 0;
+    while (!this.stopped) {
+      this.subscription = this.events.subscribeToAll({ fromPosition: position });
+      try {
+        for await (const event of this.subscription) {
+          await this.onEvent(event);
+          position = event.position;
+          failures = 0;
+          this.lastError = null;
+        }
+      } catch (error) {
+        failures += 1;
+        this.lastError = error instanceof Error ? error.message : String(error);
+        this.log.error({ err: error, subscriber: this.name, position }, 'subscriber failed; retrying');
+        await this.subscription.close();
+        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 100 * 2 ** failures)).unref?.());
+        continue;
+      }
+      if (!this.stopped) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.subscription?.close();
+    await this.running;
+  }
+}

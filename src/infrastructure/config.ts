@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { resolve } from 'node:path';
+
+/** The development JWT secret: usable on a laptop, refused in production. */
+export const DEVELOPMENT_JWT_SECRET = 'healthvision-development-secret-do-not-use-in-production';
+const DEVELOPMENT_WEBHOOK_SECRET = 'healthvision-development-webhook-secret';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const optionalString = z.string().trim().min(1).optional();
+const csv = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(5000),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_BASE_URL: z.url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CORS_ORIGINS: csv.default(['http://localhost:3000', 'http://localhost:5173']),
+  DATA_DIR: z.string().default('./data'),
+  SQLITE_SYNCHRONOUS: z.enum(['full', 'normal']).default('full'),
+  HOLD_TTL_SECONDS: z.coerce.number().int().positive().default(900),
+  MIN_NOTICE_MINUTES: z.coerce.number().int().min(0).default(30),
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 bytes').default(DEVELOPMENT_JWT_SECRET),
+  JWT_EXPIRES_IN_SECONDS: z.coerce.number().int().positive().default(3600),
+  JWT_ISSUER: z.string().default('healthvision'),
+  JWT_AUDIENCE: z.string().default('healthvision-api'),
+  EVENTSTORE_URL: optionalString,
+  MONGODB_URL: optionalString,
+  MONGODB_DB: z.string().default('healthvision'),
+  RAZORPAY_KEY_ID: optionalString,
+  RAZORPAY_KEY_SECRET: optionalString,
+  RAZORPAY_WEBHOOK_SECRET: z.string().min(1).default(DEVELOPMENT_WEBHOOK_SECRET),
+  RESEND_API_KEY: optionalString,
+  MAIL_FROM: z.string().default('HealthVision <no-reply@healthvision.local>'),
+  CLOUDINARY_URL: optionalString,
+  IMAGEKIT_PUBLIC_KEY: optionalString,
+  IMAGEKIT_PRIVATE_KEY: optionalString,
+  IMAGEKIT_URL_ENDPOINT: optionalString,
+  ML_SERVICE_URL: z.url().optional(),
+  STUN_URLS: csv.default(['stun:stun.l.google.com:19302']),
+  TURN_URLS: csv.optional(),
+  TURN_SECRET: optionalString,
+  TURN_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
+  SEED_DEMO: bool.optional(),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(20),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config extends Env {
+  dataDir: string;
+  sqliteFile: string;
+  seedDemo: boolean;
+  profile: 'embedded' | 'production';
+  /** True when the local Razorpay simulator stands in for the real gateway. */
+  paymentSimulator: boolean;
+}
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once; any bad value stops start-up with a message naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  if (production && e.JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
+    throw new ConfigError('Invalid configuration:\n  JWT_SECRET: set a secret of at least 32 bytes in production');
+  }
+  if (production && !(e.RAZORPAY_KEY_ID && e.RAZORPAY_KEY_SECRET)) {
+    throw new ConfigError('Invalid configuration:\n  RAZORPAY_KEY_ID/RAZORPAY_KEY_SECRET: production refuses the local payment simulator');
+  }
+  if (production && e.RAZORPAY_WEBHOOK_SECRET === DEVELOPMENT_WEBHOOK_SECRET) {
+    throw new ConfigError('Invalid configuration:\n  RAZORPAY_WEBHOOK_SECRET: set the webhook secret in production');
+  }
+  if ((e.TURN_URLS && !e.TURN_SECRET) || (!e.TURN_URLS && e.TURN_SECRET)) {
+    throw new ConfigError('Invalid configuration:\n  TURN_URLS/TURN_SECRET: set both or neither');
+  }
+  const dataDir = resolve(e.DATA_DIR);
+  return {
+    ...e,
+    dataDir,
+    sqliteFile: resolve(dataDir, 'healthvision.sqlite'),
+    seedDemo: e.SEED_DEMO ?? e.NODE_ENV === 'development',
+    profile: e.EVENTSTORE_URL || e.MONGODB_URL ? 'production' : 'embedded',
+    paymentSimulator: !e.RAZORPAY_KEY_ID,
+  };
+}

@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Clock } from '../../application/ports/clock.js';
+import type { IdempotencyStore } from '../../application/ports/idempotencyStore.js';
+import { sendProblem } from './problem.js';
+
+const KEY = /^[A-Za-z0-9_\-:.]{1,200}$/;
+
+/**
+ * `Idempotency-Key` on state-changing POSTs: a repeat with the same key and body replays the first
+ * answer and changes nothing; the same key with a different body is 422. Keys are scoped to the caller
+ * and the route, so one client's key never collides with another's. 5xx answers are not remembered.
+ */
+export function idempotency(store: IdempotencyStore, clock: Clock): RequestHandler {
+  return async (req, res, next) => {
+    const key = req.get('idempotency-key');
+    if (req.method !== 'POST' || key === undefined) return next();
+    if (!KEY.test(key)) return sendProblem(res, 400, 'bad_idempotency_key', 'Idempotency-Key must be 1–200 characters of [A-Za-z0-9_-:.].');
+    const scope = `${req.actor?.userId ?? 'anonymous'}|${req.method}|${req.baseUrl}${req.path}|${key}`;
+    const fingerprint = createHash('sha256').update(req.rawBody ?? Buffer.from(JSON.stringify(req.body ?? null))).digest('hex');
+    const claim = await store.claim(scope, fingerprint, clock.now());
+    if (claim.outcome === 'mismatch') {
+      return sendProblem(res, 422, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request body.');
+    }
+    if (claim.outcome === 'in_progress') {
+      return sendProblem(res, 409, 'idempotency_in_progress', 'A request with this Idempotency-Key is still being processed.');
+    }
+    if (claim.outcome === 'replay') {
+      res.set('Idempotent-Replayed', 'true');
+      res.status(claim.response.status).type(claim.response.contentType).send(JSON.stringify(claim.response.body));
+      return;
+    }
+    const json = res.json.bind(res);
+    let body: unknown = null;
+    res.json = (payload: unknown) => { body = payload; return json(payload); };
+    res.on('finish', () => {
+      const done = res.statusCode < 500
+        ? store.complete(scope, { status: res.statusCode, body, contentType: String(res.get('content-type') ?? 'application/json') })
+        : store.release(scope);
+      done.catch((error: unknown) => req.log?.error({ err: error }, 'idempotency store failed'));
+    });
+    next();
+  };
+}
