@@ -22,6 +22,8 @@ const envSchema = z.object({
   MIN_NOTICE_MINUTES: z.coerce.number().int().min(0).default(30),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 bytes').default(DEVELOPMENT_JWT_SECRET),
   JWT_EXPIRES_IN_SECONDS: z.coerce.number().int().positive().default(3600),
+  /** bcrypt work factor; tests lower it, production keeps ≥ 12. */
+  BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
   JWT_ISSUER: z.string().default('healthvision'),
   JWT_AUDIENCE: z.string().default('healthvision-api'),
   EVENTSTORE_URL: optionalString,

@@ -1,0 +1,134 @@
+import type Database from 'better-sqlite3';
+import { MongoClient } from 'mongodb';
+import type { Config } from './config.js';
+import type { Actor } from '../domain/shared/event.js';
+import { createLogger, type Logger } from './logger.js';
+import type { Clock } from '../application/ports/clock.js';
+import type { Ids } from '../application/ports/ids.js';
+import type { EventStore } from '../application/ports/eventStore.js';
+import type { ReadStore } from '../application/ports/readStore.js';
+import type { Scheduler } from '../application/ports/scheduler.js';
+import type { IdempotencyStore } from '../application/ports/idempotencyStore.js';
+import type { Projection } from '../application/eventSourcing/projection.js';
+import type { Reactor } from '../application/eventSourcing/reactor.js';
+import type { ContextModule, JobDefinition } from '../application/module.js';
+import type { HandlerDeps } from '../application/eventSourcing/commandHandler.js';
+import { ProjectionRunner } from '../application/eventSourcing/projectionRunner.js';
+import { ReactorRunner } from '../application/eventSourcing/reactorRunner.js';
+import { upcasterChain } from '../application/eventSourcing/upcasting.js';
+import { systemClock } from './clock/systemClock.js';
+import { uuidIds } from './ids/uuidIds.js';
+import { openDatabase } from './sqlite/openDatabase.js';
+import { SqliteEventStore } from './eventStore/sqliteEventStore.js';
+import { EventStoreDbEventStore } from './eventStore/eventStoreDbEventStore.js';
+import { SqliteReadStore } from './readStore/sqliteReadStore.js';
+import { MongoReadStore } from './readStore/mongoReadStore.js';
+import { createMongoScheduler, createSqliteScheduler } from './scheduling/agendaScheduler.js';
+import { SqliteIdempotencyStore } from './idempotency/sqliteIdempotencyStore.js';
+import { MongoIdempotencyStore } from './idempotency/mongoIdempotencyStore.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { upcasters } from './eventStore/upcasters.js';
+
+/** Verifies a bearer token: the actor it stands for, or null (bad, expired or revoked). */
+export type Authenticate = (token: string) => Promise<Actor | null>;
+
+export interface Overrides {
+  clock?: Clock;
+  ids?: Ids;
+  log?: Logger;
+  /** Scheduler polling interval; tests shorten it. */
+  schedulerPollMs?: number;
+}
+
+/** The stores behind the ports, chosen by configuration alone. */
+interface Stores {
+  events: EventStore;
+  reads: ReadStore;
+  scheduler: Scheduler;
+  idempotency: IdempotencyStore;
+  close(): Promise<void>;
+}
+
+async function openStores(config: Config, log: Logger, pollMs: number): Promise<Stores> {
+  const upcast = upcasterChain(upcasters);
+  const schedulerLog = log.child({ component: 'scheduler' });
+  if (config.profile === 'production') {
+    if (!config.EVENTSTORE_URL || !config.MONGODB_URL) {
+      throw new Error('The production profile needs both EVENTSTORE_URL and MONGODB_URL.');
+    }
+    const events = EventStoreDbEventStore.connect(config.EVENTSTORE_URL, upcast);
+    const mongo = await MongoClient.connect(config.MONGODB_URL);
+    const db = mongo.db(config.MONGODB_DB);
+    const reads = await MongoReadStore.connect(config.MONGODB_URL, config.MONGODB_DB);
+    const scheduler = await createMongoScheduler(db, { processEvery: pollMs, logger: schedulerLog });
+    return {
+      events, reads, scheduler, idempotency: new MongoIdempotencyStore(db),
+      close: async () => { await events.close(); await reads.close(); await mongo.close(); },
+    };
+  }
+  // Events keep the configured durability; read models, receipts and jobs can be rebuilt or
+  // re-derived from events, so their connection trades a little durability for speed.
+  const eventsDb: Database.Database = openDatabase(config.sqliteFile, config.SQLITE_SYNCHRONOUS);
+  const sideDb: Database.Database = openDatabase(config.sqliteFile, 'normal');
+  const events = new SqliteEventStore(eventsDb, upcast);
+  const reads = new SqliteReadStore(sideDb);
+  const scheduler = await createSqliteScheduler(sideDb, { processEvery: pollMs, logger: schedulerLog });
+  return {
+    events, reads, scheduler, idempotency: new SqliteIdempotencyStore(sideDb),
+    close: async () => { await events.close(); await reads.close(); sideDb.close(); eventsDb.close(); },
+  };
+}
+
+/**
+ * The one composition root: picks adapters for the ports from configuration and wires every bounded
+ * context. Each context contributes a module (commands, queries, projections, reactors, jobs).
+ */
+export async function buildServices(config: Config, overrides: Overrides = {}) {
+  const log = overrides.log ?? createLogger(config.LOG_LEVEL);
+  const clock = overrides.clock ?? systemClock;
+  const ids = overrides.ids ?? uuidIds;
+  const metrics: Metrics = createMetrics();
+  const stores = await openStores(config, log, overrides.schedulerPollMs ?? 1000);
+  const { events, reads, scheduler, idempotency } = stores;
+  const handlerDeps: HandlerDeps = { events, clock, ids, onConflict: metrics.conflict };
+  const modules: ContextModule[] = [];
+  const add = <M extends ContextModule>(module: M): M => { modules.push(module); return module; };
+
+  // ---- bounded contexts: each adds `const x = add(createXModule({...}))` below ----
+
+  // ---- end of bounded contexts ----
+
+  const projections = new ProjectionRunner(
+    { events, reads, clock, log: log.child({ component: 'projections' }), observer: metrics.observer },
+    modules.flatMap((m): Projection[] => m.projections ?? []),
+  );
+  const reactors = new ReactorRunner(
+    { events, reads, log: log.child({ component: 'reactors' }) },
+    modules.flatMap((m): Reactor[] => m.reactors ?? []),
+  );
+  const jobs = modules.flatMap((m): JobDefinition[] => m.jobs ?? []);
+  for (const job of jobs) scheduler.define(job.name, job.handler, job.options);
+
+  let started = false;
+  return {
+    config, log, clock, ids, metrics, events, reads, scheduler, idempotency, handlerDeps, projections, reactors,
+    /** Verifies a bearer token; contexts replace this when identity is wired. */
+    authenticate: (async () => null) as Authenticate,
+    async start(): Promise<void> {
+      await projections.start();
+      await reactors.start();
+      await scheduler.start();
+      started = true;
+    },
+    async stop(): Promise<void> {
+      if (started) {
+        await scheduler.stop();
+        await reactors.stop();
+        await projections.stop();
+      }
+      await stores.close();
+    },
+  };
+}
+
+export type Services = Awaited<ReturnType<typeof buildServices>>;

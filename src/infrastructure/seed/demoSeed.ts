@@ -1,0 +1,19 @@
+import type { Services } from '../compositionRoot.js';
+
+export interface SeedReport {
+  /** Lines worth printing at start-up (accounts and passwords, in development only). */
+  lines: string[];
+}
+
+/**
+ * Demo data for the embedded profile, written through the same commands a client would send, and
+ * only into an empty store. Each context adds its part in order (identity first).
+ */
+export async function seedDemo(services: Services): Promise<SeedReport> {
+  const report: SeedReport = { lines: [] };
+  if ((await services.events.headPosition()) > 0) return report;
+  // ---- seed parts: each context adds its step below ----
+
+  // ---- end of seed parts ----
+  return report;
+}

@@ -1,0 +1,78 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import cors from 'cors';
+import { pinoHttp } from 'pino-http';
+import { rateLimit } from 'express-rate-limit';
+import { randomUUID } from 'node:crypto';
+import type { Services } from '../../infrastructure/compositionRoot.js';
+import './request.js';
+import { authenticate } from './auth.middleware.js';
+import { errorHandler, notFoundRoute, sendProblem } from './problem.js';
+import { idempotency } from './idempotency.js';
+import { opsRoutes } from './ops.routes.js';
+
+const REQUEST_ID = /^[A-Za-z0-9\-_.:]{1,100}$/;
+
+/** Rate limiting answers in the same problem+json shape as every other error. */
+export function limiter(perMinute: number, keyPrefix: string) {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (req) => `${keyPrefix}:${req.ip ?? 'unknown'}`,
+    handler: (_req, res) => sendProblem(res, 429, 'rate_limited', 'Too many requests; slow down and retry later.'),
+  });
+}
+
+export function createHttpApp(services: Services): Express {
+  const { config } = services;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('query parser', 'simple');
+
+  app.use((req, res, next) => {
+    const incoming = req.get('x-request-id');
+    const id = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.set('X-Request-Id', id);
+    (req as { id?: string }).id = id;
+    const end = services.metrics.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => end({ route: req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched', status: res.statusCode }));
+    next();
+  });
+  app.use(pinoHttp({
+    logger: services.log,
+    genReqId: (req) => (req as { id?: string }).id ?? randomUUID(),
+    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+  }));
+  app.use(helmet({
+    contentSecurityPolicy: {
+      directives: {
+        // Swagger UI and the consultation demo page run inline bootstraps from our own origin.
+        'script-src': ["'self'", "'unsafe-inline'"],
+        'connect-src': ["'self'", 'ws:', 'wss:'],
+        'media-src': ["'self'", 'blob:'],
+        'img-src': ["'self'", 'data:', 'blob:', 'https:'],
+      },
+    },
+  }));
+  app.use(cors({ origin: config.CORS_ORIGINS, credentials: false, exposedHeaders: ['X-Request-Id', 'Idempotent-Replayed'] }));
+  app.use(opsRoutes(services));
+  app.use('/api', limiter(config.RATE_LIMIT_PER_MINUTE, 'global'));
+  app.use(express.json({
+    limit: '100kb',
+    verify: (req, _res, buf) => { (req as express.Request).rawBody = buf; },
+  }));
+  app.use((req, _res, next) => { req.valid = {}; next(); });
+  app.use(authenticate(services.authenticate));
+  app.use(idempotency(services.idempotency, services.clock));
+
+  // ---- routers: each context mounts its router below ----
+
+  // ---- end of routers ----
+
+  app.use(notFoundRoute);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,44 @@
+import { Router } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import type { Services } from '../../infrastructure/compositionRoot.js';
+import { openApiDocument } from './openapi.js';
+import { sendProblem } from './problem.js';
+
+/** Projections further behind than this make the instance not ready. */
+const READY_MAX_LAG_EVENTS = 1000;
+
+export function opsRoutes(services: Services): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
+
+  router.get('/readyz', async (_req, res) => {
+    try {
+      await services.reads.ping();
+      await services.events.headPosition();
+      const lag = await services.projections.lag();
+      const behind = Object.entries(lag).filter(([, n]) => n > READY_MAX_LAG_EVENTS);
+      const failing = services.projections.status().filter((p) => p.lastError).map((p) => p.name);
+      if (behind.length > 0 || failing.length > 0) {
+        return sendProblem(res, 503, 'not_ready', 'Projections are behind or failing.', { lag, failing });
+      }
+      res.json({ status: 'ready', profile: services.config.profile, lag });
+    } catch (error) {
+      services.log.warn({ err: error }, 'readiness check failed');
+      sendProblem(res, 503, 'not_ready', 'A store is not reachable.');
+    }
+  });
+
+  router.get('/metrics', async (_req, res) => {
+    for (const [projection, n] of Object.entries(await services.projections.lag())) {
+      services.metrics.projectionLagEvents.set({ projection }, n);
+    }
+    res.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
+  });
+
+  router.get('/api-docs.json', (_req, res) => { res.json(openApiDocument()); });
+  router.use('/api-docs', swaggerUi.serveFiles(undefined, { swaggerUrl: '/api-docs.json' }), swaggerUi.setup(undefined, {
+    swaggerUrl: '/api-docs.json',
+    customSiteTitle: 'HealthVision API',
+  }));
+  return router;
+}
