@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
+import stableStringify from 'safe-stable-stringify';
 import {
   ConcurrencyError,
   IdempotencyMismatchError,
@@ -23,6 +24,8 @@ interface Row {
   data: string;
   metadata: string;
 }
+
+type StoredEvent = Pick<Row, 'stream_id' | 'revision' | 'position' | 'type' | 'data'>;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -64,8 +67,8 @@ export class SqliteEventStore implements EventStore {
         'SELECT revision, hash, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1'),
       insert: db.prepare(
         'INSERT INTO events (stream_id, revision, event_id, type, data, metadata, hash) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      byEventId: db.prepare<[string], { stream_id: string; revision: number; position: number }>(
-        'SELECT stream_id, revision, position FROM events WHERE event_id = ?'),
+      byEventId: db.prepare<[string], StoredEvent>(
+        'SELECT stream_id, revision, position, type, data FROM events WHERE event_id = ?'),
       forwards: db.prepare<[string, number, number], Row>(
         'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision ASC LIMIT ?'),
       backwards: db.prepare<[string, number, number], Row>(
@@ -119,14 +122,22 @@ export class SqliteEventStore implements EventStore {
     return { nextRevision: revision, position };
   }
 
+  /**
+   * A retry carries the ids of an append that already landed: answer as then. It must be the same
+   * append — every id, in order, consecutive in this stream, with the same type and data (metadata such
+   * as recordedAt may differ on a retry) — otherwise an id was reused for something else and is refused,
+   * including a batch that only partly overlaps (which would otherwise surface as a raw constraint error).
+   */
   private earlierAppend(streamId: string, events: EventToAppend[]): AppendResult | null {
-    const first = this.statements.byEventId.get(events[0].metadata.eventId);
-    if (!first) return null;
-    const last = this.statements.byEventId.get(events[events.length - 1].metadata.eventId);
-    if (first.stream_id !== streamId || !last || last.stream_id !== streamId
-      || last.revision - first.revision !== events.length - 1) {
-      throw new IdempotencyMismatchError(streamId, events[0].metadata.eventId);
-    }
+    const stored = events.map((event) => this.statements.byEventId.get(event.metadata.eventId));
+    const clash = stored.findIndex((row) => row !== undefined);
+    if (clash === -1) return null;
+    const first = stored[0];
+    const same = (row: StoredEvent | undefined, index: number): row is StoredEvent => first !== undefined && row !== undefined
+      && row.stream_id === streamId && row.revision === first.revision + index && row.type === events[index].type
+      && stableStringify(JSON.parse(row.data)) === stableStringify(events[index].data);
+    if (!stored.every(same)) throw new IdempotencyMismatchError(streamId, events[clash].metadata.eventId);
+    const last = stored[stored.length - 1];
     return { nextRevision: last.revision, position: last.position };
   }
 
@@ -155,20 +166,22 @@ export class SqliteEventStore implements EventStore {
     let open = true;
     let wake: (() => void) | null = null;
     const onAppend = () => wake?.();
-    this.notifier.on('appended', onAppend);
-    this.notifier.on('closed', onAppend);
-    const store = this;
+    const { notifier } = this;
+    const storeClosed = () => this.closed;
+    const readAfter = (after: number) => this.readAllSync(after, PAGE);
+    notifier.on('appended', onAppend);
+    notifier.on('closed', onAppend);
     const stop = () => {
       open = false;
-      store.notifier.off('appended', onAppend);
-      store.notifier.off('closed', onAppend);
+      notifier.off('appended', onAppend);
+      notifier.off('closed', onAppend);
       wake?.();
     };
     async function* events(): AsyncGenerator<RecordedEvent> {
       try {
-        while (open && !store.closed) {
+        while (open && !storeClosed()) {
           // Reading by position from the table itself is what makes catch-up and live seamless.
-          const batch = store.readAllSync(position, PAGE);
+          const batch = readAfter(position);
           if (batch.length === 0) {
             await new Promise<void>((resolve) => {
               const timer = setTimeout(resolve, FOREIGN_WRITER_POLL_MS);

@@ -1,0 +1,88 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import type Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { verifyChain } from '../../src/application/eventSourcing/eventChain.js';
+import type { Upcast } from '../../src/application/eventSourcing/upcasting.js';
+import { SqliteEventStore } from '../../src/infrastructure/eventStore/sqliteEventStore.js';
+import { openDatabase, type SynchronousMode } from '../../src/infrastructure/sqlite/openDatabase.js';
+import { eventStoreContract, events, newStream, type ContractHarness } from './eventStore.contract.js';
+
+/** A store on a fresh database file; reopen() closes the connection and opens the file again. */
+async function onTmpFile(synchronous: SynchronousMode, upcast?: Upcast): Promise<ContractHarness & { db(): Database.Database }> {
+  const dir = mkdtempSync(join(tmpdir(), 'hv-eventstore-'));
+  const file = join(dir, 'events.sqlite');
+  let db = openDatabase(file, synchronous);
+  let store = new SqliteEventStore(db, upcast);
+  return {
+    store,
+    db: () => db,
+    reopen: async () => {
+      await store.close();
+      db.close();
+      db = openDatabase(file, synchronous);
+      store = new SqliteEventStore(db, upcast);
+      return store;
+    },
+    cleanup: async () => {
+      await store.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+for (const mode of ['full', 'normal'] as const) {
+  eventStoreContract(`SQLite, synchronous=${mode}`, (options) => onTmpFile(mode, options?.upcast));
+}
+
+describe('SqliteEventStore specifics', () => {
+  let harness: Awaited<ReturnType<typeof onTmpFile>>;
+  beforeEach(async () => {
+    harness = await onTmpFile('full');
+  });
+  afterEach(async () => {
+    await harness.cleanup();
+  });
+
+  it('detects an event whose stored data was modified behind its back', async () => {
+    const stream = newStream();
+    await harness.store.append(stream, events(5), 'no_stream');
+    expect(verifyChain(await harness.store.readStream(stream, { raw: true })).valid).toBe(true);
+
+    harness.db().prepare('UPDATE events SET data = ? WHERE stream_id = ? AND revision = 3')
+      .run(JSON.stringify({ index: 3, amountPaise: 1 }), stream);
+
+    expect(verifyChain(await harness.store.readStream(stream, { raw: true })))
+      .toEqual({ valid: false, events: 5, firstBrokenRevision: 3 });
+  });
+
+  it('detects a deleted event', async () => {
+    const stream = newStream();
+    await harness.store.append(stream, events(4), 'no_stream');
+    harness.db().prepare('DELETE FROM events WHERE stream_id = ? AND revision = 1').run(stream);
+    expect(verifyChain(await harness.store.readStream(stream, { raw: true })))
+      .toEqual({ valid: false, events: 3, firstBrokenRevision: 1 });
+  });
+
+  it.each([['full', 2], ['normal', 1]] as const)('keeps synchronous=%s after reopening an existing WAL file', async (mode, level) => {
+    const other = await onTmpFile(mode);
+    try {
+      await other.store.append(newStream(), events(1), 'no_stream');
+      await other.reopen?.();
+      expect(other.db().pragma('synchronous', { simple: true })).toBe(level);
+      expect(other.db().pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      await other.cleanup();
+    }
+  });
+
+  it('ends live subscriptions when the store closes', async () => {
+    const subscription = harness.store.subscribeToAll();
+    const iterator = subscription[Symbol.asyncIterator]();
+    const pending = iterator.next();
+    await harness.store.close();
+    await expect(pending).resolves.toEqual({ done: true, value: undefined });
+  });
+});
