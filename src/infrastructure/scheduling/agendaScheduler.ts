@@ -1,0 +1,199 @@
+/**
+ * The `Scheduler` port on Agenda 6, for both profiles. Factories (synchronous; awaiting them is harmless):
+ *
+ *   createSqliteScheduler(db: Database.Database, options?: SchedulerOptions): AgendaScheduler
+ *     Embedded profile: jobs live in table `agenda_jobs` of the already-open SQLite handle, which the
+ *     caller keeps owning (close it after `stop()`).
+ *
+ *   createMongoScheduler(mongo: string | Db, options?: MongoSchedulerOptions): AgendaScheduler
+ *     Production profile: `@agendajs/mongo-backend`, collection `agendaJobs`. Given a connection
+ *     string the scheduler owns (and on `stop()` closes) its client; given a `Db`, the caller does.
+ *
+ * Connection failures surface from the first `schedule`/`cancel`/`start` call rather than as an
+ * unhandled rejection. Agenda reads the wall clock itself, so job times are real time.
+ */
+import type Database from 'better-sqlite3';
+import { MongoBackend, MongoJobRepository, type Db } from '@agendajs/mongo-backend';
+import { Agenda, exponential, type AgendaBackend, type Job } from 'agenda';
+import type { JobHandler, JobOptions, Scheduler } from '../../application/ports/scheduler.js';
+import { SqliteAgendaBackend } from './sqliteAgendaBackend.js';
+
+/** The subset of pino the scheduler logs through. */
+export interface SchedulerLogger {
+  info(obj: Record<string, unknown>, msg: string): void;
+  warn(obj: Record<string, unknown>, msg: string): void;
+  error(obj: Record<string, unknown>, msg: string): void;
+}
+
+export interface SchedulerOptions {
+  /** How often Agenda looks for due jobs, in ms. Default 5000. Jobs due sooner than this are timed exactly. */
+  processEvery?: number;
+  /** A lock older than this (ms) counts as left by a crashed worker and the job runs again. Default 10 min. */
+  lockLifetime?: number;
+  /** How long `stop()` waits for running jobs to finish, in ms. Default 10 s. */
+  stopTimeout?: number;
+  /** Recorded as `lastModifiedBy` on jobs this instance touches. */
+  name?: string;
+  logger?: SchedulerLogger;
+}
+
+export interface MongoSchedulerOptions extends SchedulerOptions {
+  /** Default `agendaJobs`. */
+  collection?: string;
+}
+
+/**
+ * The unique key travels inside the job data so that both backends can match on it (`data.<field>`)
+ * and index it; handlers never see it.
+ */
+const UNIQUE_KEY_FIELD = '__uniqueKey';
+const DEFAULT_BACKOFF_MS = 1000;
+const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+
+const silentLogger: SchedulerLogger = { info: () => {}, warn: () => {}, error: () => {} };
+
+type JobData = Record<string, unknown>;
+
+/**
+ * Agenda connects its backend in its constructor and ignores a rejection (an unhandled rejection,
+ * and `ready` never settles). Agenda gets a connection promise that merely stays pending on failure;
+ * the scheduler awaits the real one and reports the error to its caller.
+ */
+function connectOnce(backend: AgendaBackend, afterConnect?: () => Promise<void>): { backend: AgendaBackend; connected: Promise<void> } {
+  const connected = backend.connect().then(afterConnect);
+  connected.catch(() => {});
+  return {
+    connected,
+    backend: {
+      name: backend.name,
+      repository: backend.repository,
+      notificationChannel: backend.notificationChannel,
+      logger: backend.logger,
+      ownsConnection: backend.ownsConnection,
+      connect: () => connected.catch(() => new Promise<void>(() => {})),
+      disconnect: () => backend.disconnect(),
+    },
+  };
+}
+
+export class AgendaScheduler implements Scheduler {
+  private readonly agenda: Agenda;
+  private readonly logger: SchedulerLogger;
+  private readonly stopTimeout: number;
+  private readonly running = new Set<Job>();
+  private readonly idle = new Set<() => void>();
+
+  constructor(
+    private readonly backend: AgendaBackend,
+    private readonly connected: Promise<void>,
+    options: SchedulerOptions = {},
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.stopTimeout = options.stopTimeout ?? DEFAULT_STOP_TIMEOUT_MS;
+    this.agenda = new Agenda({
+      backend,
+      name: options.name,
+      processEvery: options.processEvery ?? 5000,
+      defaultLockLifetime: options.lockLifetime,
+      // A finished one-time job has nothing left to do; failed ones stay for inspection.
+      removeOnComplete: true,
+    });
+    this.agenda.on('start', (job: Job) => this.running.add(job));
+    this.agenda.on('complete', (job: Job) => {
+      this.running.delete(job);
+      if (this.running.size === 0) for (const wake of this.idle) wake();
+    });
+    this.agenda.on('fail', (error: Error, job: Job) => {
+      this.logger.warn({ job: job.attrs.name, jobId: String(job.attrs._id), attempt: job.attrs.failCount, err: error.message }, 'job attempt failed');
+    });
+    this.agenda.on('retry exhausted', (error: Error, job: Job) => {
+      this.logger.error({ job: job.attrs.name, jobId: String(job.attrs._id), attempts: job.attrs.failCount, err: error.message }, 'job gave up');
+    });
+    this.agenda.on('error', (error: Error) => this.logger.error({ err: error.message }, 'scheduler error'));
+  }
+
+  define(name: string, handler: JobHandler, options: JobOptions = {}): void {
+    const attempts = Math.max(1, Math.floor(options.attempts ?? 1));
+    this.agenda.define(
+      name,
+      async (job: Job<JobData>) => {
+        // Agenda counts failures, reset on success; a crash mid-run is not a counted attempt.
+        const attempt = (job.attrs.failCount ?? 0) + 1;
+        const { [UNIQUE_KEY_FIELD]: _key, ...data } = job.attrs.data ?? {};
+        await handler(data, { attempt, lastAttempt: attempt >= attempts });
+      },
+      {
+        concurrency: options.concurrency,
+        // Failure k waits backoffMs * 2^(k-1); after `attempts` failures the job stays failed.
+        backoff: attempts > 1
+          ? exponential({ delay: options.backoffMs ?? DEFAULT_BACKOFF_MS, factor: 2, maxRetries: attempts - 1 })
+          : undefined,
+      },
+    );
+  }
+
+  async schedule(name: string, runAt: Date, data: JobData, uniqueKey?: string): Promise<void> {
+    if (!(runAt instanceof Date) || Number.isNaN(runAt.getTime())) throw new TypeError(`Invalid run time for job ${name}`);
+    await this.connected;
+    const job = this.agenda.create<JobData>(name, uniqueKey === undefined ? { ...data } : { ...data, [UNIQUE_KEY_FIELD]: uniqueKey });
+    job.schedule(runAt);
+    if (uniqueKey !== undefined) job.unique({ [`data.${UNIQUE_KEY_FIELD}`]: uniqueKey });
+    await job.save();
+  }
+
+  /** An empty `dataMatch` matches every job of `name`. */
+  async cancel(name: string, dataMatch: JobData): Promise<number> {
+    await this.connected;
+    return this.agenda.cancel({ name, data: dataMatch });
+  }
+
+  async start(): Promise<void> {
+    await this.connected;
+    await this.agenda.start();
+  }
+
+  /**
+   * Stops taking jobs and releases those locked but not started, then lets running jobs finish (up
+   * to `stopTimeout`) so their completion is recorded. A job cut off here keeps its lock and runs
+   * again elsewhere once the lock expires.
+   */
+  async stop(): Promise<void> {
+    await this.agenda.stop(false);
+    await this.whenIdle();
+    if (this.backend.ownsConnection) await this.backend.disconnect();
+  }
+
+  private whenIdle(): Promise<void> {
+    if (this.running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.idle.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.logger.warn({ running: this.running.size }, 'scheduler stopped with jobs still running');
+        done();
+      }, this.stopTimeout);
+      this.idle.add(done);
+    });
+  }
+}
+
+export function createSqliteScheduler(db: Database.Database, options: SchedulerOptions = {}): AgendaScheduler {
+  const { backend, connected } = connectOnce(new SqliteAgendaBackend(db, { indexedDataFields: [UNIQUE_KEY_FIELD] }));
+  return new AgendaScheduler(backend, connected, options);
+}
+
+export function createMongoScheduler(mongo: string | Db, options: MongoSchedulerOptions = {}): AgendaScheduler {
+  const collection = options.collection ?? 'agendaJobs';
+  const mongoBackend = new MongoBackend(
+    typeof mongo === 'string' ? { address: mongo, collection } : { mongo, collection },
+  );
+  // Unique keys and cancel-by-data look jobs up by name and key; index that pair.
+  const { backend, connected } = connectOnce(mongoBackend, async () => {
+    const db = (mongoBackend.repository as MongoJobRepository).getDb();
+    await db.collection(collection).createIndex({ name: 1, [`data.${UNIQUE_KEY_FIELD}`]: 1 }, { name: 'uniqueKeyIndex' });
+  });
+  return new AgendaScheduler(backend, connected, options);
+}
