@@ -1,22 +1,28 @@
 import { createHash } from 'node:crypto';
-import stringify from 'safe-stable-stringify';
 import type { EventMetadata, RecordedEvent } from '../ports/eventStore.js';
 
 /**
  * Tamper evidence: each event's hash covers the previous event's hash in its stream, so changing,
- * removing or reordering any stored event breaks every hash after it. Keys are serialised in a stable
- * order so the hash does not depend on how a database returns JSON.
+ * removing or reordering any stored event breaks every hash after it.
+ *
+ * The hash is over the JSON texts as written. JSON.parse followed by JSON.stringify reproduces a text
+ * exactly (key order is kept), so a verifier re-serialises what it reads; stores therefore hash the
+ * very strings they persist and serialise each payload once on the hot path.
  */
-export function hashEvent(previousHash: string | null, type: string, data: unknown, metadata: Omit<EventMetadata, 'hash'>): string {
+export function hashEventJson(previousHash: string | null, type: string, dataJson: string, metadataJson: string): string {
   return createHash('sha256')
     .update(previousHash ?? '')
     .update('\n')
     .update(type)
     .update('\n')
-    .update(stringify(data) ?? 'null')
+    .update(dataJson)
     .update('\n')
-    .update(stringify(metadata) ?? 'null')
+    .update(metadataJson)
     .digest('hex');
+}
+
+export function hashEvent(previousHash: string | null, type: string, data: unknown, metadata: Omit<EventMetadata, 'hash'>): string {
+  return hashEventJson(previousHash, type, JSON.stringify(data ?? null), JSON.stringify(metadata));
 }
 
 export interface ChainVerdict {
