@@ -52,6 +52,9 @@ export async function handle<S, E extends DomainEvent>(
     const history = await deps.events.readStream(streamId);
     const state = history.reduce((s, e) => decider.evolve(s, e as unknown as E), decider.initialState);
     const revision = history.length - 1;
+    // A retried command (same idempotency key) finds its own events already in the stream: it is done.
+    const retried = ctx.idempotencyKey ? alreadyAppended(history, ctx.idempotencyKey, streamId) : null;
+    if (retried) return { state, appended: [], revision, position: retried.position, lastEventId: retried.metadata.eventId };
     const decided = decide(state);
     if (decided.length === 0) {
       const last = history[history.length - 1];
@@ -83,6 +86,15 @@ export async function handle<S, E extends DomainEvent>(
       }
     }
   }
+}
+
+/** The last event of an earlier append made under `key`, if the stream holds one (ids 0, 1, … follow each other). */
+function alreadyAppended(history: RecordedEvent[], key: string, streamId: string): RecordedEvent | null {
+  const first = history.findIndex((e) => e.metadata.eventId === deterministicId(key, streamId, 0));
+  if (first === -1) return null;
+  let last = first;
+  while (history[last + 1]?.metadata.eventId === deterministicId(key, streamId, last + 1 - first)) last += 1;
+  return history[last];
 }
 
 function envelope(deps: HandlerDeps, streamId: string, event: DomainEvent, ctx: CommandContext, index: number): EventToAppend {
