@@ -50,7 +50,7 @@ describe('a command handler', () => {
         void d.events.append('counter-1', [{ type: 'Incremented', data: { by: 10 }, metadata: {
           eventId: 'other', actor: ctx.actor, correlationId: 'x', causationId: null, recordedAt: 'now', schemaVersion: 1 } }], 'no_stream');
       }
-      return [{ type: 'Incremented', data: { by: state + 1 } }];
+      return [{ type: 'Incremented' as const, data: { by: state + 1 } }];
     }, ctx);
     expect(result.state).toBe(21);
     expect((await d.events.readStream('counter-1')).map((e) => (e.data as { by: number }).by)).toEqual([10, 11]);
@@ -62,7 +62,7 @@ describe('a command handler', () => {
       attempts += 1;
       void d.events.append('counter-1', [{ type: 'Incremented', data: { by: 1 }, metadata: {
         eventId: `other-${attempts}`, actor: ctx.actor, correlationId: 'x', causationId: null, recordedAt: 'now', schemaVersion: 1 } }], 'any');
-      return [{ type: 'Incremented', data: { by: 100 } }];
+      return [{ type: 'Incremented' as const, data: { by: 100 } }];
     }, ctx);
     await expect(racing).rejects.toBeInstanceOf(Conflict);
     expect(attempts).toBe(3);
