@@ -1,0 +1,54 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from '../../src/infrastructure/config.js';
+
+const productionBasics = {
+  NODE_ENV: 'production',
+  JWT_SECRET: 'a-production-secret-that-is-long-enough-1234',
+  RAZORPAY_KEY_ID: 'rzp_live_x',
+  RAZORPAY_KEY_SECRET: 'secret',
+  RAZORPAY_WEBHOOK_SECRET: 'whsec',
+};
+
+describe('configuration', () => {
+  it('runs on defaults alone: embedded profile, simulator, 15-minute holds, port 5000', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 5000, HOLD_TTL_SECONDS: 900, MIN_NOTICE_MINUTES: 30, profile: 'embedded', paymentSimulator: true,
+      SQLITE_SYNCHRONOUS: 'full', seedDemo: true,
+    });
+    expect(config.sqliteFile).toMatch(/data\/healthvision\.sqlite$/);
+  });
+
+  it.each([
+    ['PORT', { PORT: 'eighty' }],
+    ['HOLD_TTL_SECONDS', { HOLD_TTL_SECONDS: '-5' }],
+    ['JWT_SECRET', { JWT_SECRET: 'short' }],
+    ['SQLITE_SYNCHRONOUS', { SQLITE_SYNCHRONOUS: 'off' }],
+    ['ML_SERVICE_URL', { ML_SERVICE_URL: 'not a url' }],
+  ])('names %s when its value is malformed', (name, env) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+
+  it('refuses the development JWT secret in production', () => {
+    const { JWT_SECRET: _omitted, ...rest } = productionBasics;
+    expect(() => loadConfig(rest)).toThrow(/JWT_SECRET/);
+  });
+
+  it('refuses the local payment simulator in production', () => {
+    const { RAZORPAY_KEY_ID: _id, ...rest } = productionBasics;
+    expect(() => loadConfig(rest)).toThrow(/simulator/);
+  });
+
+  it('starts in production with real secrets, without demo data', () => {
+    expect(loadConfig(productionBasics)).toMatchObject({ NODE_ENV: 'production', paymentSimulator: false, seedDemo: false });
+  });
+
+  it('selects the production profile when a server URL is set', () => {
+    expect(loadConfig({ EVENTSTORE_URL: 'esdb://localhost:2113?tls=false', MONGODB_URL: 'mongodb://localhost' }).profile).toBe('production');
+  });
+
+  it('wants TURN URLs and secret together', () => {
+    expect(() => loadConfig({ TURN_URLS: 'turn:turn.example.com' })).toThrow(/TURN/);
+  });
+});
