@@ -28,6 +28,8 @@ import { SqliteIdempotencyStore } from './idempotency/sqliteIdempotencyStore.js'
 import { MongoIdempotencyStore } from './idempotency/mongoIdempotencyStore.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { upcasters } from './eventStore/upcasters.js';
+import { createIdentityModule } from '../application/identity/identity.module.js';
+import { identityAdapters } from './identity/identityAdapters.js';
 
 /** Verifies a bearer token: the actor it stands for, or null (bad, expired or revoked). */
 export type Authenticate = (token: string) => Promise<Actor | null>;
@@ -95,6 +97,13 @@ export async function buildServices(config: Config, overrides: Overrides = {}) {
   const add = <M extends ContextModule>(module: M): M => { modules.push(module); return module; };
 
   // ---- bounded contexts: each adds `const x = add(createXModule({...}))` below ----
+  const identityPorts = identityAdapters(config, clock, log);
+  const { mailer, devMailbox } = identityPorts;
+  const identity = add(createIdentityModule({
+    ...identityPorts, handler: handlerDeps, reads,
+    waitForProjections: (position) => projections.waitFor(position),
+    reportError: (error, message) => log.error({ err: error }, message),
+  }));
 
   // ---- end of bounded contexts ----
 
@@ -112,8 +121,9 @@ export async function buildServices(config: Config, overrides: Overrides = {}) {
   let started = false;
   return {
     config, log, clock, ids, metrics, events, reads, scheduler, idempotency, handlerDeps, projections, reactors,
-    /** Verifies a bearer token; contexts replace this when identity is wired. */
-    authenticate: (async () => null) as Authenticate,
+    identity, mailer, devMailbox,
+    /** Verifies a bearer token (signature, expiry, current token version). */
+    authenticate: identity.authenticate as Authenticate,
     async start(): Promise<void> {
       await projections.start();
       await reactors.start();
