@@ -6,7 +6,7 @@ import { createLogger, type Logger } from './logger.js';
 import type { Clock } from '../application/ports/clock.js';
 import type { Ids } from '../application/ports/ids.js';
 import type { EventStore } from '../application/ports/eventStore.js';
-import type { ReadStore } from '../application/ports/readStore.js';
+import type { Document, ReadStore } from '../application/ports/readStore.js';
 import type { Scheduler } from '../application/ports/scheduler.js';
 import type { IdempotencyStore } from '../application/ports/idempotencyStore.js';
 import type { Projection } from '../application/eventSourcing/projection.js';
@@ -30,6 +30,8 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import { upcasters } from './eventStore/upcasters.js';
 import { createIdentityModule } from '../application/identity/identity.module.js';
 import { identityAdapters } from './identity/identityAdapters.js';
+import { createConsultationsModule } from '../application/consultations/consultations.module.js';
+import type { AppointmentSnapshot } from '../domain/consultations/consultation.js';
 
 /** Verifies a bearer token: the actor it stands for, or null (bad, expired or revoked). */
 export type Authenticate = (token: string) => Promise<Actor | null>;
@@ -105,6 +107,12 @@ export async function buildServices(config: Config, overrides: Overrides = {}) {
     reportError: (error, message) => log.error({ err: error }, message),
   }));
 
+  const consultations = add(createConsultationsModule({
+    handler: handlerDeps, reads, scheduler,
+    appointments: { getAppointment: (id) => reads.get<Document & AppointmentSnapshot>('appointments', id) },
+    ice: { stunUrls: config.STUN_URLS, turnUrls: config.TURN_URLS, turnSecret: config.TURN_SECRET, turnTtlSeconds: config.TURN_TTL_SECONDS },
+  }));
+
   // ---- end of bounded contexts ----
 
   const projections = new ProjectionRunner(
@@ -122,6 +130,7 @@ export async function buildServices(config: Config, overrides: Overrides = {}) {
   return {
     config, log, clock, ids, metrics, events, reads, scheduler, idempotency, handlerDeps, projections, reactors,
     identity, mailer, devMailbox,
+    consultations,
     /** Verifies a bearer token (signature, expiry, current token version). */
     authenticate: identity.authenticate as Authenticate,
     async start(): Promise<void> {

@@ -2,6 +2,8 @@ import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { Services } from '../../infrastructure/compositionRoot.js';
 import type { Actor } from '../../domain/shared/event.js';
+import { registerSignalling } from './signalling.js';
+import { useMongoSocketAdapter } from './mongoSocketAdapter.js';
 
 export interface SocketData {
   actor: Actor;
@@ -26,6 +28,10 @@ export function attachSocketServer(httpServer: HttpServer, services: Services): 
   });
   // ---- realtime handlers: each context registers below ----
 
+  if (services.config.MONGODB_URL) {
+    useMongoSocketAdapter(io as unknown as Server, httpServer, services.config.MONGODB_URL, services.config.MONGODB_DB, services.log);
+  }
+  registerSignalling(io as unknown as Server, services);
   // ---- end of realtime handlers ----
   return io as unknown as Server;
 }

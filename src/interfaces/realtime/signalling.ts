@@ -1,0 +1,172 @@
+import type { Server, Socket } from 'socket.io';
+import { z } from 'zod';
+import type { ConsultationsModule } from '../../application/consultations/consultations.module.js';
+import type { Clock } from '../../application/ports/clock.js';
+import type { CommandContext } from '../../application/eventSourcing/commandHandler.js';
+import { DomainError } from '../../domain/shared/errors.js';
+import type { Actor } from '../../domain/shared/event.js';
+import type { Logger } from '../../infrastructure/logger.js';
+import { TokenBucket } from './tokenBucket.js';
+
+export interface SignallingDeps {
+  consultations: Pick<ConsultationsModule, 'join' | 'leave' | 'end'>;
+  clock: Clock;
+  log: Logger;
+}
+
+/** A signalling message (SDP, candidates, simple-peer data) is a few kB; 64 kB leaves ample room. */
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
+/** Per socket: a burst of 60 messages (a negotiation with many candidates), then 20 a second. */
+export const RATE_BURST = 60;
+export const RATE_PER_SECOND = 20;
+
+const appointmentId = z.string().min(1).max(100);
+const sessionDescription = z.union([
+  z.string(),
+  z.strictObject({ type: z.enum(['offer', 'answer', 'pranswer', 'rollback']), sdp: z.string().optional() }),
+]);
+const iceCandidate = z.strictObject({
+  candidate: z.string(),
+  sdpMid: z.string().nullable().optional(),
+  sdpMLineIndex: z.number().int().min(0).nullable().optional(),
+  usernameFragment: z.string().nullable().optional(),
+});
+const roomMessage = z.strictObject({ appointmentId });
+const relayed = {
+  signal: z.strictObject({ appointmentId, data: z.unknown().refine((d) => d !== undefined, 'data is required') }),
+  offer: z.strictObject({ appointmentId, sdp: sessionDescription }),
+  answer: z.strictObject({ appointmentId, sdp: sessionDescription }),
+  // null marks the end of candidates, as RTCPeerConnection reports it.
+  'ice-candidate': z.strictObject({ appointmentId, candidate: iceCandidate.nullable() }),
+} as const;
+
+type Ack = (answer: unknown) => void;
+type Refusal = { code: string; message: string };
+
+const roomOf = (id: string) => `consultation:${id}`;
+const userRoom = (userId: string) => `user:${userId}`;
+
+class Refused extends Error {
+  constructor(readonly code: string, message: string) { super(message); }
+}
+
+function parse<T>(schema: z.ZodType<T>, payload: unknown): T {
+  let size: number;
+  try {
+    size = Buffer.byteLength(JSON.stringify(payload ?? null));
+  } catch {
+    throw new Refused('invalid_payload', 'The payload is not JSON.');
+  }
+  if (size > MAX_PAYLOAD_BYTES) throw new Refused('payload_too_large', `Signalling payloads are limited to ${MAX_PAYLOAD_BYTES} bytes.`);
+  const parsed = schema.safeParse(payload);
+  if (!parsed.success) {
+    throw new Refused('invalid_payload', parsed.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; '));
+  }
+  return parsed.data;
+}
+
+/**
+ * WebRTC signalling for video consultations. A room is an appointment; only its patient and doctor
+ * get in (the consultations module decides), one socket each — a newer tab replaces an older one.
+ * Messages go to the other party only, never back to the sender's own sockets.
+ */
+export function registerSignalling(io: Server, deps: SignallingDeps): void {
+  const log = deps.log.child({ component: 'signalling' });
+
+  /** Everything a client sends is checked here: failures answer the sender and never escape. */
+  const refusal = (error: unknown, event: string, socket: Socket): Refusal => {
+    if (error instanceof Refused || error instanceof DomainError) return { code: error.code, message: error.message };
+    log.error({ err: error, event, socketId: socket.id }, 'signalling handler failed');
+    return { code: 'internal_error', message: 'Something went wrong on our side; please retry.' };
+  };
+
+  io.on('connection', (socket: Socket) => {
+    const actor = (socket.data as { actor: Actor }).actor;
+    const ctx: CommandContext = { actor, correlationId: socket.id };
+    const bucket = new TokenBucket(RATE_BURST, RATE_PER_SECOND, () => deps.clock.now().getTime());
+    void socket.join(userRoom(actor.userId));
+
+    socket.use(([event, ...args], next) => {
+      if (bucket.take()) return next();
+      const refused = { code: 'rate_limited', message: 'Too many signalling messages; slow down.' };
+      const ack = args[args.length - 1];
+      if (typeof ack === 'function') (ack as Ack)({ ok: false, error: refused.code, message: refused.message });
+      else socket.emit('error', { event, ...refused });
+    });
+
+    const on = (event: string, run: (payload: unknown, ack: Ack | null) => Promise<unknown>) => {
+      socket.on(event, async (payload: unknown, maybeAck?: unknown) => {
+        const ack = typeof maybeAck === 'function' ? (maybeAck as Ack) : null;
+        try {
+          const answer = await run(payload, ack);
+          ack?.({ ok: true, ...(answer as object | undefined) });
+        } catch (error) {
+          const { code, message } = refusal(error, event, socket);
+          if (ack) ack({ ok: false, error: code, message });
+          else socket.emit('error', { event, code, message });
+        }
+      });
+    };
+
+    /** The other sockets in a room (on any instance, through the adapter), with the room's parties. */
+    const othersIn = async (id: string) => (await io.in(roomOf(id)).fetchSockets())
+      .filter((s) => s.id !== socket.id)
+      .map((s) => ({ socket: s, actor: (s.data as { actor: Actor }).actor }));
+
+    on('join-room', async (payload) => {
+      const { appointmentId: id } = parse(roomMessage, payload);
+      const { role } = await deps.consultations.join(id, ctx);
+      const others = await othersIn(id);
+      await socket.join(roomOf(id));
+      const olderTabs = others.filter((o) => o.actor.userId === actor.userId);
+      for (const old of olderTabs) {
+        old.socket.emit('error', { event: 'join-room', code: 'replaced', message: 'This consultation was opened in another tab.' });
+        old.socket.disconnect(true);
+      }
+      socket.to(roomOf(id)).except(userRoom(actor.userId)).emit('peer-joined', { userId: actor.userId, role });
+      const peers = others.filter((o) => o.actor.userId !== actor.userId).map((o) => ({ userId: o.actor.userId, role: o.actor.role }));
+      return { appointmentId: id, role, peers };
+    });
+
+    for (const [event, schema] of Object.entries(relayed)) {
+      on(event, async (payload) => {
+        const message = parse(schema as z.ZodType<{ appointmentId: string }>, payload);
+        if (!socket.rooms.has(roomOf(message.appointmentId))) throw new Refused('not_in_room', 'Join the room before signalling.');
+        const { appointmentId: id, ...rest } = message;
+        const out = event === 'signal' ? { from: actor.userId, data: (rest as { data: unknown }).data } : { from: actor.userId, appointmentId: id, ...rest };
+        socket.to(roomOf(id)).except(userRoom(actor.userId)).emit(event, out);
+      });
+    }
+
+    /** Leaves a room; the party has left only when no other tab of theirs is still in it. */
+    const leave = async (id: string) => {
+      await socket.leave(roomOf(id));
+      const others = await othersIn(id);
+      if (others.some((o) => o.actor.userId === actor.userId)) return;
+      io.to(roomOf(id)).emit('peer-left', { userId: actor.userId });
+      await deps.consultations.leave(id, ctx);
+    };
+
+    on('leave-room', async (payload) => {
+      const { appointmentId: id } = parse(roomMessage, payload);
+      if (!socket.rooms.has(roomOf(id))) throw new Refused('not_in_room', 'You are not in this room.');
+      await leave(id);
+      return { appointmentId: id };
+    });
+
+    on('end-room', async (payload) => {
+      const { appointmentId: id } = parse(roomMessage, payload);
+      await deps.consultations.end(id, ctx);
+      io.to(roomOf(id)).emit('room-ended', { appointmentId: id, by: 'doctor' });
+      io.in(roomOf(id)).socketsLeave(roomOf(id));
+      return { appointmentId: id };
+    });
+
+    socket.on('disconnecting', () => {
+      const rooms = [...socket.rooms].filter((r) => r.startsWith('consultation:')).map((r) => r.slice('consultation:'.length));
+      for (const id of rooms) {
+        leave(id).catch((error: unknown) => log.error({ err: error, appointmentId: id }, 'recording a disconnect failed'));
+      }
+    });
+  });
+}
