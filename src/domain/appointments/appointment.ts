@@ -99,6 +99,8 @@ export function partyOf(state: ExistingAppointment, actor: Actor): 'patient' | '
 }
 
 export function requestAppointment(state: Appointment, cmd: AppointmentRequestedData): AppointmentEvent[] {
+  // A retried command finds its own request in place.
+  if (state.status !== 'none' && state.slotId === cmd.slotId && state.patientId === cmd.patientId) return [];
   if (state.status !== 'none') throw new Conflict('appointment_exists', `Appointment ${cmd.appointmentId} already exists.`);
   return [{ type: 'AppointmentRequested', data: cmd }];
 }

@@ -5,7 +5,8 @@ import { Conflict, Invalid, NotFound } from '../shared/errors.js';
  * One consultation slot of one doctor: `slot-{doctorId}:{startUtc}`. The stream's expected revision
  * is what makes "exactly one of many concurrent bookings wins".
  */
-export type ReleaseReason = 'payment_timeout' | 'hold_expired' | 'cancelled' | 'rescheduled';
+/** `abandoned`: a reschedule held the new slot but could not move the appointment into it. */
+export type ReleaseReason = 'payment_timeout' | 'hold_expired' | 'cancelled' | 'rescheduled' | 'abandoned';
 
 export type SlotEvent =
   | { type: 'SlotPublished'; data: { slotId: string; doctorId: string; start: string; end: string; feePaise: number } }
@@ -101,6 +102,8 @@ export interface HoldSlot {
 
 export function holdSlot(slot: Slot, cmd: HoldSlot): SlotEvent[] {
   if (slot.status === 'unpublished') throw new NotFound('Slot', cmd.slotId);
+  // A retried command finds its own hold in place.
+  if (slot.status === 'held' && slot.appointmentId === cmd.appointmentId) return [];
   if (slot.status === 'withdrawn') throw new SlotUnavailable(cmd.slotId, 'it was withdrawn');
   if (slot.status === 'booked') throw new SlotUnavailable(cmd.slotId, 'it is booked');
   if (isLiveHold(slot, cmd.now)) throw new SlotUnavailable(cmd.slotId, 'it is held by another booking');

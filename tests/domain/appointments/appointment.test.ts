@@ -38,8 +38,9 @@ describe('requesting and confirming', () => {
     expect(given([requested]).status).toBe('pending_payment');
   });
 
-  it('a second request for the same id is refused', () => {
-    expect(() => requestAppointment(given([requested]), requestedData)).toThrow(Conflict);
+  it('a retried request is a no-op; another request under the same id is refused', () => {
+    expect(requestAppointment(given([requested]), requestedData)).toEqual([]);
+    expect(() => requestAppointment(given([requested]), { ...requestedData, slotId: 'doc-1:other' })).toThrow(Conflict);
   });
 
   const pay = { appointmentId, paymentId: 'pay-1', method: 'razorpay' as const, paidPaise: 50000 };

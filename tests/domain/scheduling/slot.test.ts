@@ -57,6 +57,10 @@ describe('holding a slot', () => {
     ['an unknown slot', [], NotFound],
   ])('%s refuses a new hold', (_, history, error) => expect(() => holdSlot(given(history), hold('a2'))).toThrow(error));
 
+  it('a retried hold by the same appointment is a no-op', () => {
+    expect(holdSlot(given([published, held('a2', later)]), hold('a2'))).toEqual([]);
+  });
+
   it('a slot starting within the minimum notice cannot be held', () => {
     expect(() => holdSlot(given([published]), { ...hold('a2'), notBefore: '2030-01-10T04:00:00.001Z' })).toThrow(SlotUnavailable);
   });

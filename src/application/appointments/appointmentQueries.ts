@@ -1,0 +1,86 @@
+import { appointmentStream } from '../../domain/appointments/appointment.js';
+import type { Actor } from '../../domain/shared/event.js';
+import { NotFound } from '../../domain/shared/errors.js';
+import type { ReadView } from '../eventSourcing/projection.js';
+import type { EventStore, RecordedEvent } from '../ports/eventStore.js';
+import type { Filter } from '../ports/readStore.js';
+import { APPOINTMENTS, type AppointmentDoc } from './appointments.projection.js';
+
+export interface AppointmentView {
+  appointmentId: string;
+  patientId: string;
+  doctorId: string;
+  slotId: string;
+  start: string;
+  end: string;
+  feePaise: number;
+  status: AppointmentDoc['status'];
+  holdExpiresAt?: string;
+  payment?: { paymentId: string; method: string; paidPaise: number };
+  cancelledBy?: string;
+  refund?: { amountPaise: number; destination: 'wallet' | 'source' } | null;
+}
+
+export function toAppointmentView(doc: AppointmentDoc): AppointmentView {
+  return {
+    appointmentId: doc.appointmentId, patientId: doc.patientId, doctorId: doc.doctorId, slotId: doc.slotId,
+    start: doc.start, end: doc.end, feePaise: doc.feePaise, status: doc.status,
+    ...(doc.holdExpiresAt ? { holdExpiresAt: doc.holdExpiresAt } : {}),
+    ...(doc.paymentId && doc.paymentMethod ? { payment: { paymentId: doc.paymentId, method: doc.paymentMethod, paidPaise: doc.paidPaise ?? 0 } } : {}),
+    ...(doc.cancelledBy ? { cancelledBy: doc.cancelledBy, refund: doc.refund ? { amountPaise: doc.refund.amountPaise, destination: doc.refund.destination } : null } : {}),
+  };
+}
+
+export interface HistoryEntry {
+  position: number;
+  revision: number;
+  type: string;
+  data: unknown;
+  metadata: { actor: Actor; at: string; correlationId: string; causationId: string | null };
+}
+
+export function toHistoryEntry(e: RecordedEvent): HistoryEntry {
+  return {
+    position: e.position, revision: e.revision, type: e.type, data: e.data,
+    metadata: { actor: e.metadata.actor, at: e.metadata.recordedAt, correlationId: e.metadata.correlationId, causationId: e.metadata.causationId },
+  };
+}
+
+const PARTY_BLIND_ROLES = ['auditor', 'admin'];
+
+export function appointmentQueries(reads: ReadView, events: EventStore) {
+  return {
+    /** The read-model document, with no access check (for other contexts). */
+    getAppointment: (appointmentId: string): Promise<AppointmentDoc | null> => reads.get<AppointmentDoc>(APPOINTMENTS, appointmentId),
+
+    /** One appointment as its patient, its doctor or staff see it; anyone else gets 404. */
+    async viewAppointment(appointmentId: string, actor: Actor): Promise<AppointmentView> {
+      const doc = await reads.get<AppointmentDoc>(APPOINTMENTS, appointmentId);
+      if (!doc || (doc.patientId !== actor.userId && doc.doctorId !== actor.userId && !PARTY_BLIND_ROLES.includes(actor.role))) {
+        throw new NotFound('Appointment', appointmentId);
+      }
+      return toAppointmentView(doc);
+    },
+
+    /** Own appointments: a patient's or a doctor's; staff see everyone's. Soonest first. */
+    async listAppointments(actor: Actor, q: { status?: AppointmentDoc['status']; from?: string; to?: string }): Promise<AppointmentView[]> {
+      const filter: Filter = {};
+      if (actor.role === 'patient') filter.patientId = actor.userId;
+      else if (actor.role === 'doctor') filter.doctorId = actor.userId;
+      if (q.status) filter.status = q.status;
+      if (q.from || q.to) filter.start = { ...(q.from ? { $gte: q.from } : {}), ...(q.to ? { $lt: q.to } : {}) };
+      const docs = await reads.find<AppointmentDoc>(APPOINTMENTS, filter, { sort: { start: 1 }, limit: 500 });
+      return docs.map(toAppointmentView);
+    },
+
+    /** Every event of the appointment's stream, for its parties and for auditors and admins. */
+    async history(appointmentId: string, actor: Actor, staff: readonly string[] = PARTY_BLIND_ROLES): Promise<HistoryEntry[]> {
+      const stream = await events.readStream(appointmentStream(appointmentId));
+      const first = stream[0]?.data as { patientId?: string; doctorId?: string } | undefined;
+      if (!first || (first.patientId !== actor.userId && first.doctorId !== actor.userId && !staff.includes(actor.role))) {
+        throw new NotFound('Appointment', appointmentId);
+      }
+      return stream.map(toHistoryEntry);
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { systemActor } from '../../domain/shared/event.js';
+import type { ContextModule } from '../module.js';
+import type { AppointmentsDeps } from './appointmentsDeps.js';
+import { appointmentQueries } from './appointmentQueries.js';
+import { appointmentsProjection } from './appointments.projection.js';
+import { bookSlot } from './bookSlot.js';
+import { bookingMailReactor } from './bookingMail.reactor.js';
+import { cancelAppointment } from './cancelAppointment.js';
+import { completeAppointment, markNoShow } from './concludeAppointment.js';
+import { confirmBooking } from './confirmBooking.js';
+import { holdExpiryReactor, type ReleaseSlotHoldJob } from './holdExpiry.reactor.js';
+import { RELEASE_SLOT_HOLD_JOB, releaseSlotHold } from './releaseSlotHold.js';
+import { rescheduleAppointment } from './rescheduleAppointment.js';
+
+/** The booking saga: hold → pay → confirm, with expiry, reschedule, cancel and conclusion. */
+export function createAppointmentsModule(deps: AppointmentsDeps) {
+  const queries = appointmentQueries(deps.reads, deps.handler.events);
+  const releaseHold = releaseSlotHold(deps);
+  return {
+    bookSlot: bookSlot(deps),
+    confirmBooking: confirmBooking(deps),
+    releaseSlotHold: releaseHold,
+    reschedule: rescheduleAppointment(deps),
+    cancel: cancelAppointment(deps),
+    complete: completeAppointment(deps),
+    noShow: markNoShow(deps),
+    ...queries,
+    projections: [appointmentsProjection],
+    reactors: [holdExpiryReactor(deps.scheduler), bookingMailReactor({ events: deps.handler.events, reads: deps.reads, mailer: deps.mailer })],
+    jobs: [{
+      name: RELEASE_SLOT_HOLD_JOB,
+      options: { attempts: 5, backoffMs: 1000 },
+      handler: async (data: Record<string, unknown>) => {
+        const job = data as ReleaseSlotHoldJob;
+        await releaseHold({ appointmentId: job.appointmentId, slotId: job.slotId },
+          { actor: systemActor, correlationId: job.correlationId, causationId: job.causationId });
+      },
+    }],
+  } satisfies ContextModule & Record<string, unknown>;
+}
+
+export type AppointmentsModule = ReturnType<typeof createAppointmentsModule>;

@@ -1,0 +1,58 @@
+import { appointmentDecider, appointmentStream, expireAppointment, requestAppointment } from '../../domain/appointments/appointment.js';
+import { holdSlot, slotDecider, slotStream, type Slot, type SlotEvent } from '../../domain/scheduling/slot.js';
+import { Conflict } from '../../domain/shared/errors.js';
+import { systemActor } from '../../domain/shared/event.js';
+import { deterministicId, handle, type CommandContext } from '../eventSourcing/commandHandler.js';
+import type { AppointmentsDeps } from './appointmentsDeps.js';
+import { APPOINTMENTS } from './appointments.projection.js';
+
+/** A patient may keep this many unpaid holds at once. */
+export const MAX_LIVE_HOLDS = 3;
+
+export interface BookSlotResult {
+  appointmentId: string;
+  status: 'pending_payment';
+  slotId: string;
+  holdExpiresAt: string;
+  feePaise: number;
+  position: number;
+}
+
+/**
+ * Saga step 1: hold the slot (its stream's expected revision lets exactly one of many concurrent
+ * bookings win), then open the appointment. A lapsed hold is taken over in the same decision and the
+ * appointment that lost it expires.
+ */
+export function bookSlot(deps: AppointmentsDeps) {
+  return async (slotId: string, ctx: CommandContext): Promise<BookSlotResult> => {
+    const patientId = ctx.actor.userId;
+    const nowMs = deps.handler.clock.now().getTime();
+    const now = new Date(nowMs).toISOString();
+    const liveHolds = await deps.reads.count(APPOINTMENTS, { patientId, status: 'pending_payment', holdExpiresAt: { $gt: now } });
+    if (liveHolds >= MAX_LIVE_HOLDS) {
+      throw new Conflict('too_many_holds', `A patient can hold at most ${MAX_LIVE_HOLDS} unpaid slots at once; pay for or let go of one first.`);
+    }
+    // Under an Idempotency-Key the retried command must reproduce the same appointment.
+    const appointmentId = ctx.idempotencyKey ? deterministicId(ctx.idempotencyKey, 'appointment', 0) : deps.handler.ids.next();
+    const holdExpiresAt = new Date(nowMs + deps.holdTtlSeconds * 1000).toISOString();
+    const notBefore = new Date(nowMs + deps.minNoticeMinutes * 60_000).toISOString();
+    const held = await handle(deps.handler, slotStream(slotId), slotDecider,
+      (slot) => holdSlot(slot, { slotId, appointmentId, patientId, now, expiresAt: holdExpiresAt, notBefore }), ctx);
+    const slot = held.state as Extract<Slot, { status: 'held' }>;
+    const requested = await handle(deps.handler, appointmentStream(appointmentId), appointmentDecider,
+      (a) => requestAppointment(a, {
+        appointmentId, patientId, doctorId: slot.doctorId, slotId, start: slot.start, end: slot.end,
+        feePaise: slot.feePaise, holdExpiresAt: slot.expiresAt,
+      }),
+      { ...ctx, causationId: held.lastEventId });
+    const takenOver = held.appended.find((e) => e.type === 'SlotReleased');
+    let position = requested.position;
+    if (takenOver) {
+      const loser = (takenOver.data as Extract<SlotEvent, { type: 'SlotReleased' }>['data']).appointmentId;
+      const expired = await handle(deps.handler, appointmentStream(loser), appointmentDecider,
+        (a) => expireAppointment(a, { appointmentId: loser }), { actor: systemActor, correlationId: ctx.correlationId, causationId: takenOver.metadata.eventId });
+      position = Math.max(position, expired.position);
+    }
+    return { appointmentId, status: 'pending_payment', slotId, holdExpiresAt: slot.expiresAt, feePaise: slot.feePaise, position };
+  };
+}

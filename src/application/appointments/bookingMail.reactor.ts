@@ -1,0 +1,77 @@
+import type { AppointmentEvent, ExistingAppointment } from '../../domain/appointments/appointment.js';
+import type { Reactor } from '../eventSourcing/reactor.js';
+import type { ReadView } from '../eventSourcing/projection.js';
+import type { EventStore } from '../ports/eventStore.js';
+import type { MailMessage, Mailer } from '../ports/mailer.js';
+import { loadAppointment } from './appointmentStreams.js';
+
+/** Patients without a time zone of their own see times in India's. */
+export const DEFAULT_PATIENT_TIMEZONE = 'Asia/Kolkata';
+
+const NAME = 'booking-mail';
+
+interface UserDoc {
+  id: string;
+  name: string;
+  email: string;
+  timezone?: string;
+  [field: string]: unknown;
+}
+
+export function formatInZone(iso: string, timezone: string): string {
+  return new Intl.DateTimeFormat('en-IN', { timeZone: timezone, dateStyle: 'full', timeStyle: 'short', timeZoneName: 'short' }).format(new Date(iso));
+}
+
+const rupees = (paise: number): string => `₹${(paise / 100).toFixed(2)}`;
+
+function compose(event: AppointmentEvent, a: ExistingAppointment, doctorName: string, tz: string): Omit<MailMessage, 'to' | 'idempotencyKey'> | null {
+  switch (event.type) {
+    case 'AppointmentConfirmed':
+      return {
+        subject: `Appointment confirmed with Dr. ${doctorName}`,
+        text: `Your appointment with Dr. ${doctorName} on ${formatInZone(a.start, tz)} is confirmed. `
+          + `Paid: ${rupees(event.data.paidPaise)}. Appointment id: ${a.appointmentId}.`,
+      };
+    case 'AppointmentRescheduled':
+      return {
+        subject: `Appointment with Dr. ${doctorName} rescheduled`,
+        text: `Your appointment with Dr. ${doctorName} has moved from ${formatInZone(event.data.previousStart, tz)} `
+          + `to ${formatInZone(event.data.start, tz)}. Appointment id: ${a.appointmentId}.`,
+      };
+    case 'AppointmentCancelled': {
+      const refund = event.data.refund;
+      const refundLine = refund
+        ? `A refund of ${rupees(refund.amountPaise)} will go to ${refund.destination === 'wallet' ? 'your HealthVision wallet' : 'your original payment method'}.`
+        : 'Nothing was paid, so there is nothing to refund.';
+      return {
+        subject: `Appointment with Dr. ${doctorName} cancelled`,
+        text: `Your appointment with Dr. ${doctorName} on ${formatInZone(a.start, tz)} was cancelled by the ${event.data.by}. ${refundLine}`,
+      };
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * Tells the patient when a booking is confirmed, moved or cancelled. The mail's idempotency key is
+ * this reactor's name plus the event id, so a replayed event sends nothing new.
+ */
+export function bookingMailReactor(deps: { events: EventStore; reads: ReadView; mailer: Mailer }): Reactor {
+  return {
+    name: NAME,
+    handles: ['AppointmentConfirmed', 'AppointmentRescheduled', 'AppointmentCancelled'],
+    async react(recorded) {
+      const event = { type: recorded.type, data: recorded.data } as AppointmentEvent;
+      const appointment = await loadAppointment(deps.events, event.data.appointmentId);
+      if (appointment.status === 'none') return;
+      const patient = await deps.reads.get<UserDoc>('users', appointment.patientId);
+      // An appointment of an account unknown to identity has no one to write to.
+      if (!patient?.email) return;
+      const doctor = await deps.reads.get<UserDoc>('users', appointment.doctorId);
+      const message = compose(event, appointment, doctor?.name ?? 'your doctor', patient.timezone || DEFAULT_PATIENT_TIMEZONE);
+      if (!message) return;
+      await deps.mailer.send({ ...message, to: patient.email, idempotencyKey: `${NAME}:${recorded.metadata.eventId}` });
+    },
+  };
+}

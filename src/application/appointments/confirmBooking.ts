@@ -1,0 +1,46 @@
+import { appointmentDecider, appointmentStream, confirmAppointment, expireAppointment, type PaymentMethod } from '../../domain/appointments/appointment.js';
+import { bookSlot as bookHeldSlot, slotDecider, slotStream, SlotUnavailable } from '../../domain/scheduling/slot.js';
+import { NotFound } from '../../domain/shared/errors.js';
+import { handle, type CommandContext } from '../eventSourcing/commandHandler.js';
+import type { AppointmentsDeps } from './appointmentsDeps.js';
+import { loadAppointment } from './appointmentStreams.js';
+
+export interface ConfirmBooking {
+  appointmentId: string;
+  paymentId: string;
+  method: PaymentMethod;
+  paidPaise: number;
+}
+
+export type ConfirmBookingResult =
+  | { confirmed: true; position: number }
+  | { confirmed: false; reason: 'hold_released' | 'not_pending'; position: number };
+
+/**
+ * Saga step 3, sent by payments once money is captured: the hold becomes a booking and the appointment
+ * is confirmed. The same payment confirming again answers `confirmed: true` and changes nothing; a hold
+ * that was already released answers `hold_released` (payments then refunds).
+ */
+export function confirmBooking(deps: AppointmentsDeps) {
+  return async (cmd: ConfirmBooking, ctx: CommandContext): Promise<ConfirmBookingResult> => {
+    const appointment = await loadAppointment(deps.handler.events, cmd.appointmentId);
+    if (appointment.status === 'none') throw new NotFound('Appointment', cmd.appointmentId);
+    if (appointment.status === 'confirmed' && appointment.payment?.paymentId === cmd.paymentId) return { confirmed: true, position: 0 };
+    if (appointment.status === 'expired') return { confirmed: false, reason: 'hold_released', position: 0 };
+    if (appointment.status !== 'pending_payment') return { confirmed: false, reason: 'not_pending', position: 0 };
+    const streamId = appointmentStream(cmd.appointmentId);
+    try {
+      const booked = await handle(deps.handler, slotStream(appointment.slotId), slotDecider,
+        (slot) => bookHeldSlot(slot, { slotId: appointment.slotId, appointmentId: cmd.appointmentId }), ctx);
+      const confirmed = await handle(deps.handler, streamId, appointmentDecider,
+        (a) => confirmAppointment(a, cmd), { ...ctx, causationId: booked.lastEventId ?? ctx.causationId });
+      return { confirmed: true, position: confirmed.position };
+    } catch (error) {
+      if (!(error instanceof SlotUnavailable)) throw error;
+      // The slot went to someone else after the hold lapsed: this appointment cannot happen.
+      const expired = await handle(deps.handler, streamId, appointmentDecider,
+        (a) => expireAppointment(a, { appointmentId: cmd.appointmentId }), ctx);
+      return { confirmed: false, reason: 'hold_released', position: expired.position };
+    }
+  };
+}
