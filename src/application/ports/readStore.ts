@@ -1,6 +1,26 @@
+import { Invalid } from '../../domain/shared/errors.js';
+
 /**
  * The read store port: JSON documents in named collections, written only by projections.
  * The filter language is a strict subset of MongoDB's, so the Mongo adapter passes it through.
+ *
+ * Semantics every adapter keeps (checked by tests/contract/readStore.contract.ts):
+ * - Names: collections match /^[A-Za-z][A-Za-z0-9_]{0,62}$/; field paths are dot-separated segments
+ *   matching /^[A-Za-z_][A-Za-z0-9_]*$/ (`_id`, `_position` and `__proto__` are reserved). Anything
+ *   else, an unknown `$operator`, an object or array used as a value, or a non-finite number is
+ *   rejected with `InvalidQuery` (a 400), never interpolated.
+ * - `id` is the document key: filter and sort on it like any field; `set.id` may only repeat it.
+ * - Equality and `$in` are type-strict (`true` does not match `1`, `'5'` does not match `5`).
+ *   `null` matches a null or missing field, and `$ne: v` matches missing fields too (as in MongoDB).
+ * - `$gt/$gte/$lt/$lte` take a number or a string and only match fields of that type.
+ * - Arrays are stored and returned, but filtering on array contents is not part of the language.
+ * - Sorting: missing/null first ascending; mixing types in one sorted field is unspecified.
+ *   `id` ascending is always the final tie-breaker, so paging with skip/limit is stable.
+ * - `limit: 0` returns no documents. `undefined` values in `set` are ignored (the field is untouched).
+ * - A delete leaves no tombstone: an older write applied after it recreates the document.
+ * - Unique indexes: a violating `apply` rejects and the violating write is not made. SQLite rolls
+ *   back the whole batch; MongoDB may have made the batch's other writes, which a retry then skips.
+ *   SQLite lets any number of documents lack (or null) a unique field; MongoDB allows one.
  */
 export type Scalar = string | number | boolean | null;
 
@@ -35,6 +55,13 @@ export interface CollectionSpec {
 export type Write =
   | { collection: string; id: string; set: Record<string, unknown> }
   | { collection: string; id: string; delete: true };
+
+/** A filter, sort, write or name the read store refuses to run. */
+export class InvalidQuery extends Invalid {
+  constructor(message: string) {
+    super('invalid_query', message);
+  }
+}
 
 export interface ReadStore {
   ensureCollections(specs: CollectionSpec[]): Promise<void>;
