@@ -10,6 +10,7 @@ import { authenticate } from './auth.middleware.js';
 import { errorHandler, notFoundRoute, sendProblem } from './problem.js';
 import { idempotency } from './idempotency.js';
 import { opsRoutes } from './ops.routes.js';
+import { identityRouter } from './identity/identity.router.js';
 import { consultationsRoutes } from './consultations.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9\-_.:]{1,100}$/;
@@ -70,6 +71,7 @@ export function createHttpApp(services: Services): Express {
   app.use(idempotency(services.idempotency, services.clock));
 
   // ---- routers: each context mounts its router below ----
+  app.use(identityRouter(services));
 
   app.use(consultationsRoutes(services.consultations));
   // ---- end of routers ----
