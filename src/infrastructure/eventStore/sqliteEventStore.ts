@@ -45,6 +45,16 @@ const PAGE = 500;
 /** Writers in another process (the CLI) cannot wake us; a slow safety poll covers them. */
 const FOREIGN_WRITER_POLL_MS = 1000;
 
+interface PendingAppend {
+  streamId: string;
+  events: EventToAppend[];
+  expected: ExpectedRevision;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+  result?: AppendResult;
+  error?: unknown;
+}
+
 class Idempotent {
   constructor(readonly result: AppendResult) {}
 }
@@ -57,7 +67,8 @@ class Idempotent {
 export class SqliteEventStore implements EventStore {
   private readonly notifier = new EventEmitter();
   private readonly statements;
-  private readonly appendTx: (streamId: string, events: EventToAppend[], expected: ExpectedRevision) => AppendResult;
+  private readonly commitBatch: (batch: PendingAppend[]) => void;
+  private pending: PendingAppend[] = [];
   private closed = false;
 
   constructor(private readonly db: Database.Database, private readonly upcast: Upcast = noUpcast) {
@@ -79,22 +90,54 @@ export class SqliteEventStore implements EventStore {
       all: db.prepare<[number, number], Row>('SELECT * FROM events WHERE position > ? ORDER BY position ASC LIMIT ?'),
       headPosition: db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM events'),
     };
-    const tx = db.transaction((streamId: string, events: EventToAppend[], expected: ExpectedRevision) =>
-      this.appendInTransaction(streamId, events, expected));
-    this.appendTx = tx.immediate;
+    // Nested inside the batch transaction, each append runs in its own savepoint: a rejected one
+    // rolls back alone and changes nothing, while the others in the batch still commit.
+    const one = db.transaction((append: PendingAppend) => this.appendInTransaction(append.streamId, append.events, append.expected));
+    this.commitBatch = db.transaction((batch: PendingAppend[]) => {
+      for (const append of batch) {
+        try {
+          append.result = one(append);
+        } catch (error) {
+          if (error instanceof Idempotent) append.result = error.result;
+          else append.error = error;
+        }
+      }
+    }).immediate;
   }
 
-  async append(streamId: string, events: EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
-    if (events.length === 0) throw new RangeError('append needs at least one event');
-    let result: AppendResult;
+  /**
+   * Group commit: appends requested during one turn of the event loop share one transaction, so
+   * concurrent requests pay for one fsync between them instead of one each. Each append still
+   * resolves only after its commit is durable.
+   */
+  append(streamId: string, events: EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (events.length === 0) return Promise.reject(new RangeError('append needs at least one event'));
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.pending.push({ streamId, events, expected, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
     try {
-      result = this.appendTx(streamId, events, expected);
+      this.commitBatch(batch);
     } catch (error) {
-      if (error instanceof Idempotent) return error.result;
-      throw error;
+      // The commit itself failed (disk full, I/O error): nothing in the batch was written.
+      for (const append of batch) append.reject(error);
+      return;
     }
-    this.notifier.emit('appended', result.position);
-    return result;
+    let last = 0;
+    for (const append of batch) {
+      if (append.result) {
+        last = Math.max(last, append.result.position);
+        append.resolve(append.result);
+      } else {
+        append.reject(append.error);
+      }
+    }
+    if (last > 0) this.notifier.emit('appended', last);
   }
 
   private appendInTransaction(streamId: string, events: EventToAppend[], expected: ExpectedRevision): AppendResult {

@@ -1,0 +1,46 @@
+import { describe, expect, it } from '@jest/globals';
+import { openDatabase } from '../../src/infrastructure/sqlite/openDatabase.js';
+import { SqliteEventStore } from '../../src/infrastructure/eventStore/sqliteEventStore.js';
+import { ConcurrencyError, type EventToAppend } from '../../src/application/ports/eventStore.js';
+import { verifyChain } from '../../src/application/eventSourcing/eventChain.js';
+
+let n = 0;
+const event = (type = 'Happened'): EventToAppend => ({
+  type,
+  data: { n: (n += 1) },
+  metadata: { eventId: `e-${n}`, actor: { userId: 'u', role: 'patient' }, correlationId: 'c', causationId: null, recordedAt: 't', schemaVersion: 1 },
+});
+
+describe('SQLite group commit (appends requested together share one transaction)', () => {
+  it('commits every good append of a batch and rejects only the bad one, which changes nothing', async () => {
+    const db = openDatabase(':memory:');
+    const store = new SqliteEventStore(db);
+    await store.append('a', [event()], 'no_stream');
+    const outcomes = await Promise.allSettled([
+      store.append('a', [event()], 0),
+      store.append('a', [event(), event()], 0), // loses to the first: same expected revision
+      store.append('b', [event()], 'no_stream'),
+      store.append('c', [event()], 'stream_exists'), // c does not exist
+      store.append('b', [event()], 0), // sees b's append from earlier in the same batch
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyError);
+    expect((outcomes[1] as PromiseRejectedResult).reason.actual).toBe(1);
+    expect(await store.readStream('a')).toHaveLength(2);
+    expect(await store.readStream('b')).toHaveLength(2);
+    expect(await store.readStream('c')).toHaveLength(0);
+    for (const stream of ['a', 'b']) expect(verifyChain(await store.readStream(stream, { raw: true })).valid).toBe(true);
+    // Positions stay gap-free and ordered across the batch.
+    const all = await store.readAll();
+    expect(all.map((e) => e.position)).toEqual([1, 2, 3, 4, 5]);
+    db.close();
+  });
+
+  it('keeps a stream usable after a rejected append in a batch', async () => {
+    const db = openDatabase(':memory:');
+    const store = new SqliteEventStore(db);
+    await Promise.allSettled([store.append('s', [event()], 'no_stream'), store.append('s', [event()], 'no_stream')]);
+    await expect(store.append('s', [event()], 0)).resolves.toMatchObject({ nextRevision: 1 });
+    db.close();
+  });
+});
