@@ -30,6 +30,8 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import { upcasters } from './eventStore/upcasters.js';
 import { createIdentityModule } from '../application/identity/identity.module.js';
 import { identityAdapters } from './identity/identityAdapters.js';
+import { createSchedulingModule } from '../application/scheduling/scheduling.module.js';
+import { createAppointmentsModule } from '../application/appointments/appointments.module.js';
 import { createConsultationsModule } from '../application/consultations/consultations.module.js';
 import type { AppointmentSnapshot } from '../domain/consultations/consultation.js';
 
@@ -107,6 +109,12 @@ export async function buildServices(config: Config, overrides: Overrides = {}) {
     reportError: (error, message) => log.error({ err: error }, message),
   }));
 
+  const scheduling = add(createSchedulingModule({ handler: handlerDeps, reads }));
+  const appointments = add(createAppointmentsModule({
+    handler: handlerDeps, reads, scheduler, mailer,
+    holdTtlSeconds: config.HOLD_TTL_SECONDS, minNoticeMinutes: config.MIN_NOTICE_MINUTES,
+  }));
+
   const consultations = add(createConsultationsModule({
     handler: handlerDeps, reads, scheduler,
     appointments: { getAppointment: (id) => reads.get<Document & AppointmentSnapshot>('appointments', id) },
@@ -130,6 +138,7 @@ export async function buildServices(config: Config, overrides: Overrides = {}) {
   return {
     config, log, clock, ids, metrics, events, reads, scheduler, idempotency, handlerDeps, projections, reactors,
     identity, mailer, devMailbox,
+    scheduling, appointments,
     consultations,
     /** Verifies a bearer token (signature, expiry, current token version). */
     authenticate: identity.authenticate as Authenticate,

@@ -10,6 +10,9 @@ import { authenticate } from './auth.middleware.js';
 import { errorHandler, notFoundRoute, sendProblem } from './problem.js';
 import { idempotency } from './idempotency.js';
 import { opsRoutes } from './ops.routes.js';
+import { doctorsRoutes } from './scheduling/doctors.routes.js';
+import { appointmentsRoutes } from './appointments/appointments.routes.js';
+import { auditRoutes } from './audit/audit.routes.js';
 import { identityRouter } from './identity/identity.router.js';
 import { consultationsRoutes } from './consultations.routes.js';
 
@@ -72,6 +75,9 @@ export function createHttpApp(services: Services): Express {
 
   // ---- routers: each context mounts its router below ----
   app.use(identityRouter(services));
+  app.use(doctorsRoutes(services));
+  app.use(appointmentsRoutes(services));
+  app.use(auditRoutes(services));
 
   app.use(consultationsRoutes(services.consultations));
   // ---- end of routers ----
