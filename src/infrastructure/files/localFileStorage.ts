@@ -1,0 +1,60 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Clock } from '../../application/ports/clock.js';
+import type { FileStorage } from '../../application/ports/fileStorage.js';
+
+/** Names are server-generated (`<uuid>.<ext>`); anything else is refused, so no path can escape `dir`. */
+const NAME = /^[A-Za-z0-9-]{1,100}\.(?:pdf|jpg|png)$/;
+const EXPIRES = /^\d{1,12}$/;
+const SIGNATURE = /^[A-Za-z0-9_-]{43}$/;
+
+/** Link signatures get their own key, derived from the JWT secret, so a link can never pass as a token. */
+export function deriveLinkSigningKey(jwtSecret: string): Buffer {
+  return createHmac('sha256', jwtSecret).update('healthvision/report-file-links/v1').digest();
+}
+
+/**
+ * Report files on local disk under `dir`. They are never served statically: a download link carries
+ * an expiry and an HMAC over (file, expiry), and the route that serves it checks both.
+ */
+export class LocalFileStorage implements FileStorage {
+  constructor(private readonly options: { dir: string; signingKey: Buffer; clock: Clock; downloadPath: string }) {}
+
+  async put(name: string, bytes: Buffer): Promise<{ storageKey: string }> {
+    await mkdir(this.options.dir, { recursive: true });
+    await writeFile(this.pathOf(name), bytes, { flag: 'wx', mode: 0o600 });
+    return { storageKey: name };
+  }
+
+  read(storageKey: string): Promise<Buffer> {
+    return readFile(this.pathOf(storageKey));
+  }
+
+  async signedUrl(storageKey: string, { ttlSeconds }: { ttlSeconds: number }): Promise<string> {
+    if (!NAME.test(storageKey)) throw new Error(`not a report file name: ${storageKey}`);
+    const expires = String(Math.floor(this.options.clock.now().getTime() / 1000) + ttlSeconds);
+    const signature = this.sign(storageKey, expires).toString('base64url');
+    return `${this.options.downloadPath}/${encodeURIComponent(storageKey)}?expires=${expires}&sig=${signature}`;
+  }
+
+  async openSigned(storageKey: string, link: { expires: string; signature: string }) {
+    if (!NAME.test(storageKey) || !EXPIRES.test(link.expires) || !SIGNATURE.test(link.signature)) return null;
+    if (Number(link.expires) * 1000 <= this.options.clock.now().getTime()) return null;
+    if (!timingSafeEqual(Buffer.from(link.signature, 'base64url'), this.sign(storageKey, link.expires))) return null;
+    const path = this.pathOf(storageKey);
+    const info = await stat(path).catch(() => null);
+    if (!info?.isFile()) return null;
+    return { stream: createReadStream(path), sizeBytes: info.size };
+  }
+
+  private sign(storageKey: string, expires: string): Buffer {
+    return createHmac('sha256', this.options.signingKey).update(`${storageKey}\n${expires}`).digest();
+  }
+
+  private pathOf(name: string): string {
+    if (!NAME.test(name)) throw new Error(`not a report file name: ${name}`);
+    return join(this.options.dir, name);
+  }
+}
