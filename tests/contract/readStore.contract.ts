@@ -306,6 +306,9 @@ export function readStoreContract(name: string, factory: ReadStoreFactory): void
         ['an object inside $in', { status: { $in: [{ $gt: '' }] } }],
         ['NaN', { rank: Number.NaN }],
         ['a boolean range', { flag: { $gt: false } }],
+        // An undefined value must not widen the query (the Mongo driver drops undefined keys).
+        ['an undefined value', { status: undefined }],
+        ['undefined inside $in', { status: { $in: [undefined] } }],
       ])('rejects %s', async (_, filter) => {
         await expect(store.find('items', filter as Filter)).rejects.toBeInstanceOf(InvalidQuery);
         await expect(store.count('items', filter as Filter)).rejects.toBeInstanceOf(InvalidQuery);
@@ -318,6 +321,11 @@ export function readStoreContract(name: string, factory: ReadStoreFactory): void
         ['a fractional limit', { limit: 1.5 }],
       ])('rejects %s', async (_, options) => {
         await expect(store.find('items', {}, options as FindOptions)).rejects.toBeInstanceOf(InvalidQuery);
+      });
+
+      it('rejects a lookup by an id that is not a string instead of returning some document', async () => {
+        await expect(store.get('items', undefined as unknown as string)).rejects.toBeInstanceOf(InvalidQuery);
+        await expect(store.get('items', { $ne: 'x' } as unknown as string)).rejects.toBeInstanceOf(InvalidQuery);
       });
 
       it('rejects collection names that are not plain identifiers', async () => {

@@ -4,7 +4,7 @@ import type {
 } from '../../application/ports/readStore.js';
 import { InvalidQuery } from '../../application/ports/readStore.js';
 import { netWrites, type NetWrite } from './netWrites.js';
-import { checkCollection, checkPath, parseFilter, parseFindOptions } from './readStoreQuery.js';
+import { checkCollection, checkLookupId, checkPath, parseFilter, parseFindOptions } from './readStoreQuery.js';
 
 interface StoredDocument {
   _id: string;
@@ -117,7 +117,7 @@ export class MongoReadStore implements ReadStore {
   }
 
   async get<T extends Document = Document>(collection: string, id: string): Promise<T | null> {
-    const stored = await this.collection(collection).findOne({ _id: id });
+    const stored = await this.collection(collection).findOne({ _id: checkLookupId(id) });
     return stored ? toDocument<T>(stored) : null;
   }
 

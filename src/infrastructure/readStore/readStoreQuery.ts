@@ -46,6 +46,15 @@ export function checkId(id: unknown): string {
   return id;
 }
 
+/**
+ * The id asked for by `get`. A non-string is refused rather than answered: the Mongo driver, which
+ * drops undefined values, would otherwise turn `{ _id: undefined }` into "any document".
+ */
+export function checkLookupId(id: unknown): string {
+  if (typeof id !== 'string') throw new InvalidQuery(`document ids are strings, got ${typeof id}`);
+  return id;
+}
+
 /** A top-level field name (a single path segment), as used in `set`. */
 export function checkFieldName(name: string): string {
   if (!FIELD_SEGMENT.test(name) || RESERVED_FIELDS.has(name)) {

@@ -4,7 +4,7 @@ import type {
 } from '../../application/ports/readStore.js';
 import { InvalidQuery } from '../../application/ports/readStore.js';
 import { netWrites, type NetWrite } from './netWrites.js';
-import { checkCollection, checkPath, parseFilter, parseFindOptions, type Condition } from './readStoreQuery.js';
+import { checkCollection, checkLookupId, checkPath, parseFilter, parseFindOptions, type Condition } from './readStoreQuery.js';
 
 /** Distinct SQL texts vary only with filter shape; the cap bounds memory if shapes are generated. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -78,7 +78,7 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async get<T extends Document = Document>(collection: string, id: string): Promise<T | null> {
-    const row = this.statement(`SELECT id, doc FROM ${this.table(collection)} WHERE id = ?`).get(id) as Row | undefined;
+    const row = this.statement(`SELECT id, doc FROM ${this.table(collection)} WHERE id = ?`).get(checkLookupId(id)) as Row | undefined;
     return row ? toDocument<T>(row) : null;
   }
 
