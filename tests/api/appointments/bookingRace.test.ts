@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Server } from 'node:http';
+import request from 'supertest';
+import { startTestApp, type TestApp } from '../../support/testApp.js';
+import { givenUser, type GivenUser } from '../../support/identity.js';
+import { bearer, givenSlots } from '../../support/booking.js';
+
+const CONTENDERS = 50;
+
+describe('many patients booking the same slot at once', () => {
+  let t: TestApp;
+  let server: Server;
+  let patients: GivenUser[];
+  let slots: string[];
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    // One listening server for every request, instead of one per supertest call.
+    server = t.http.listen(0, '127.0.0.1');
+    const doctor = await givenUser(t, { role: 'doctor' });
+    patients = await Promise.all(Array.from({ length: CONTENDERS }, () => givenUser(t, { role: 'patient' })));
+    slots = await givenSlots(t, doctor, [{ day: 'tue', start: '09:00', end: '20:00' }]);
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await t.close();
+  });
+
+  const race = (slotId: string) => Promise.all(patients.map((p) => request(server).post('/api/appointments').set(bearer(p)).send({ slotId })));
+
+  async function expectExactlyOneWinner(slotId: string, statuses: number[]): Promise<void> {
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(CONTENDERS - 1);
+    const stream = await t.services.events.readStream(`slot-${slotId}`);
+    expect(stream.filter((e) => e.type === 'SlotHeld')).toHaveLength(1);
+  }
+
+  it('exactly one of 50 wins (201), 49 get 409, and the slot is held once', async () => {
+    const answers = await race(slots[0]);
+    await expectExactlyOneWinner(slots[0], answers.map((r) => r.status));
+    const winner = answers.find((r) => r.status === 201)!;
+    expect(winner.body).toMatchObject({ status: 'pending_payment', slotId: slots[0] });
+    expect(answers.filter((r) => r.status === 409).every((r) => r.headers['content-type'].includes('problem+json'))).toBe(true);
+  });
+
+  it('the same holds across 20 slots raced in parallel', async () => {
+    const raced = slots.slice(1, 21);
+    expect(raced).toHaveLength(20);
+    const answers = await Promise.all(raced.map(race));
+    for (const [i, slotId] of raced.entries()) await expectExactlyOneWinner(slotId, answers[i].map((r) => r.status));
+  });
+});
