@@ -13,6 +13,12 @@ const title = haveChromium
 
 const CONNECT_TIMEOUT_MS = 30_000;
 
+/** What the demo page exposes to tests (the test program has no DOM types). */
+interface BrowserWindow {
+  hv: { state: string; pc: { connectionState: string } | null; remoteTracks: Array<{ kind: string }>; errors: string[] };
+  document: { getElementById(id: string): { textContent: string | null } | null };
+}
+
 interface PageState {
   state: string;
   connectionState: string | null;
@@ -53,25 +59,25 @@ suite(title, () => {
   };
 
   const stateOf = (page: Page): Promise<PageState> => page.evaluate(() => {
-    const hv = (window as unknown as { hv: { state: string; pc: RTCPeerConnection | null; remoteTracks: Array<{ kind: string }>; errors: string[] } }).hv;
+    const w = globalThis as unknown as BrowserWindow;
     return {
-      state: hv.state,
-      connectionState: hv.pc ? hv.pc.connectionState : null,
-      remoteVideoTracks: hv.remoteTracks.filter((t) => t.kind === 'video').length,
-      errors: hv.errors,
-      status: document.getElementById('status')?.textContent ?? '',
+      state: w.hv.state,
+      connectionState: w.hv.pc ? w.hv.pc.connectionState : null,
+      remoteVideoTracks: w.hv.remoteTracks.filter((t) => t.kind === 'video').length,
+      errors: w.hv.errors,
+      status: w.document.getElementById('status')?.textContent ?? '',
     };
   });
 
   const connectedWithVideo = (page: Page) => page.waitForFunction(() => {
-    const hv = (window as unknown as { hv?: { pc: RTCPeerConnection | null; remoteTracks: Array<{ kind: string }> } }).hv;
+    const { hv } = globalThis as unknown as Partial<BrowserWindow>;
     return hv?.pc?.connectionState === 'connected' && hv.remoteTracks.some((t) => t.kind === 'video');
   }, undefined, { timeout: CONNECT_TIMEOUT_MS });
 
   it('patient and doctor join through /demo/consultation, connect, and each receives the other\'s video', async () => {
     const { appointmentId } = await givenAppointment(server, patient, doctor);
     const patientPage = await openAs(patient, appointmentId);
-    await patientPage.waitForFunction(() => (window as unknown as { hv?: { state: string } }).hv?.state === 'waiting', undefined, { timeout: 10_000 });
+    await patientPage.waitForFunction(() => (globalThis as unknown as Partial<BrowserWindow>).hv?.state === 'waiting', undefined, { timeout: 10_000 });
     const doctorPage = await openAs(doctor, appointmentId);
 
     await Promise.all([connectedWithVideo(patientPage), connectedWithVideo(doctorPage)]).catch(async (error: Error) => {
