@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import '../openapi.js'; // extends zod with .openapi() before the schemas below use it
 
 /** Trimmed and lower-cased before anything else sees it; 254 is the longest address SMTP carries. */
 export const emailField = z.string().trim().toLowerCase().max(254).pipe(z.email({ error: 'Not an e-mail address.' }));

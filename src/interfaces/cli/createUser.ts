@@ -1,0 +1,63 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { ConfigError, loadConfig } from '../../infrastructure/config.js';
+import { buildServices } from '../../infrastructure/compositionRoot.js';
+import { DomainError } from '../../domain/shared/errors.js';
+import { systemActor } from '../../domain/shared/event.js';
+import { emailField, passwordField } from '../http/identity/identity.schemas.js';
+
+const USAGE = 'Usage: npm run user:create -- --role admin|auditor --email E --password P [--name N]';
+
+/** Operator accounts are made here (and by the demo seed), never by sign-up. */
+const argsSchema = z.strictObject({
+  role: z.enum(['admin', 'auditor']),
+  email: emailField,
+  password: passwordField,
+  name: z.string().trim().min(1).max(100).optional(),
+});
+
+async function main(): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: { role: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' } },
+      strict: true,
+    }));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    return 64;
+  }
+  const parsed = argsSchema.safeParse(values);
+  if (!parsed.success) {
+    console.error(`${parsed.error.issues.map((i) => `  --${i.path.join('.')}: ${i.message}`).join('\n')}\n${USAGE}`);
+    return 64;
+  }
+  const { role, email, password, name } = parsed.data;
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) { console.error(error.message); return 78; }
+    throw error;
+  }
+  const services = await buildServices({ ...config, LOG_LEVEL: 'warn' });
+  try {
+    await services.start();
+    const { userId } = await services.identity.createVerifiedUser(
+      { name: name ?? (role === 'admin' ? 'Administrator' : 'Auditor'), email, password, role },
+      { actor: systemActor, correlationId: 'cli:user:create' },
+    );
+    console.log(`Created ${role} ${email} (id ${userId}), verified.`);
+    return 0;
+  } catch (error) {
+    if (error instanceof DomainError) { console.error(error.message); return 1; }
+    throw error;
+  } finally {
+    await services.stop();
+  }
+}
+
+main().then((code) => process.exit(code), (error: unknown) => {
+  console.error('user:create failed:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});
