@@ -34,7 +34,7 @@ function app() {
 }
 
 beforeEach(() => { db = openDatabase(':memory:'); calls = 0; release = null; });
-afterEach(() => db.close());
+afterEach(() => { db.close(); });
 
 describe('Idempotency-Key on POSTs', () => {
   it('replays the first answer to a repeat with the same key and body, without running it again', async () => {

@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import cors from 'cors';
 import { pinoHttp } from 'pino-http';
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { randomUUID } from 'node:crypto';
 import type { Services } from '../../infrastructure/compositionRoot.js';
 import './request.js';
@@ -25,7 +25,8 @@ export function limiter(perMinute: number, keyPrefix: string) {
     limit: perMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    keyGenerator: (req) => `${keyPrefix}:${req.ip ?? 'unknown'}`,
+    // ipKeyGenerator groups IPv6 addresses by /56 so one host cannot dodge the limit by rotating addresses.
+    keyGenerator: (req) => `${keyPrefix}:${ipKeyGenerator(req.ip ?? 'unknown')}`,
     handler: (_req, res) => sendProblem(res, 429, 'rate_limited', 'Too many requests; slow down and retry later.'),
   });
 }
