@@ -1,0 +1,143 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { openDatabase } from '../../src/infrastructure/sqlite/openDatabase.js';
+import { SqliteEventStore } from '../../src/infrastructure/eventStore/sqliteEventStore.js';
+import { SqliteReadStore } from '../../src/infrastructure/readStore/sqliteReadStore.js';
+import { ProjectionRunner } from '../../src/application/eventSourcing/projectionRunner.js';
+import { ReactorRunner } from '../../src/application/eventSourcing/reactorRunner.js';
+import type { Projection } from '../../src/application/eventSourcing/projection.js';
+import type { Reactor } from '../../src/application/eventSourcing/reactor.js';
+import type { RecordedEvent } from '../../src/application/ports/eventStore.js';
+import { FakeClock } from '../support/fakeClock.js';
+
+const silent = { error: () => {} };
+const dirs: string[] = [];
+let n = 0;
+
+function open() {
+  const dir = mkdtempSync(join(tmpdir(), 'hv-proj-'));
+  dirs.push(dir);
+  return reopen(join(dir, 'db.sqlite'));
+}
+
+function reopen(file: string) {
+  const db: Database.Database = openDatabase(file, 'normal');
+  return { file, db, events: new SqliteEventStore(db), reads: new SqliteReadStore(db) };
+}
+
+async function deposit(events: SqliteEventStore, account: string, amount: number) {
+  n += 1;
+  return events.append(`account-${account}`, [{
+    type: 'Deposited',
+    data: { account, amount },
+    metadata: { eventId: `e-${n}`, actor: { userId: 'u', role: 'patient' }, correlationId: 'c', causationId: null, recordedAt: '2030-01-01T00:00:00.000Z', schemaVersion: 1 },
+  }], 'any');
+}
+
+/** Balances as a projection: counting deposits twice would show at once. */
+const balances: Projection = {
+  name: 'balances',
+  collections: [{ name: 'balances' }],
+  handles: ['Deposited'],
+  apply: async (event, read) => {
+    const { account, amount } = event.data as { account: string; amount: number };
+    const current = await read.get<{ id: string; total: number }>('balances', account);
+    return [{ collection: 'balances', id: account, set: { total: (current?.total ?? 0) + amount } }];
+  },
+};
+
+afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+
+describe('the projection runner', () => {
+  it('projects events and lets a query wait for a command\'s position (read-your-writes)', async () => {
+    const s = open();
+    const runner = new ProjectionRunner({ events: s.events, reads: s.reads, clock: new FakeClock(), log: silent }, [balances]);
+    await runner.start();
+    await deposit(s.events, 'a', 5);
+    const { position } = await deposit(s.events, 'a', 7);
+    expect(await runner.waitFor(position, 2000)).toBe(true);
+    expect(await s.reads.get('balances', 'a')).toMatchObject({ total: 12 });
+    expect(await runner.waitFor(position + 100, 50)).toBe(false);
+    await runner.stop();
+    s.db.close();
+  });
+
+  it('resumes from its checkpoint after a restart without applying anything twice', async () => {
+    const s = open();
+    const first = new ProjectionRunner({ events: s.events, reads: s.reads, clock: new FakeClock(), log: silent }, [balances]);
+    await first.start();
+    for (let i = 0; i < 120; i += 1) await deposit(s.events, 'a', 1);
+    await first.waitFor(await s.events.headPosition());
+    await first.stop();
+    s.db.close();
+
+    const again = reopen(s.file);
+    for (let i = 0; i < 3; i += 1) await deposit(again.events, 'a', 1);
+    const second = new ProjectionRunner({ events: again.events, reads: again.reads, clock: new FakeClock(), log: silent }, [balances]);
+    await second.start();
+    expect(await second.waitFor(await again.events.headPosition())).toBe(true);
+    expect(await again.reads.get('balances', 'a')).toMatchObject({ total: 123 });
+    await second.stop();
+    again.db.close();
+  });
+
+  it('rebuilds a read model from the event store into the same documents', async () => {
+    const s = open();
+    const runner = new ProjectionRunner({ events: s.events, reads: s.reads, clock: new FakeClock(), log: silent }, [balances]);
+    await runner.start();
+    await deposit(s.events, 'a', 5);
+    await deposit(s.events, 'b', 3);
+    await runner.waitFor(await s.events.headPosition());
+    const before = await s.reads.find('balances', {}, { sort: { id: 1 } });
+    await runner.rebuild('balances');
+    await runner.waitFor(await s.events.headPosition());
+    expect(await s.reads.find('balances', {}, { sort: { id: 1 } })).toEqual(before);
+    expect(runner.status()).toEqual([{ name: 'balances', position: 2, rebuilding: false, lastError: null }]);
+    await runner.stop();
+    s.db.close();
+  });
+
+  it('retries a failing projection instead of skipping the event', async () => {
+    const s = open();
+    let failures = 2;
+    const flaky: Projection = { ...balances, name: 'flaky', apply: (event, read) => {
+      if (failures > 0) { failures -= 1; throw new Error('read model briefly unavailable'); }
+      return balances.apply(event, read);
+    } };
+    const runner = new ProjectionRunner({ events: s.events, reads: s.reads, clock: new FakeClock(), log: silent }, [flaky]);
+    await runner.start();
+    const { position } = await deposit(s.events, 'a', 5);
+    expect(await runner.waitFor(position, 5000)).toBe(true);
+    expect(await s.reads.get('balances', 'a')).toMatchObject({ total: 5 });
+    await runner.stop();
+    s.db.close();
+  });
+});
+
+describe('the reactor runner', () => {
+  it('delivers each event once per reactor, also when replayed from an older checkpoint', async () => {
+    const s = open();
+    const effects: string[] = [];
+    const mailer: Reactor = { name: 'mailer', handles: ['Deposited'], react: async (e: RecordedEvent) => { effects.push(e.metadata.eventId); } };
+    const first = new ReactorRunner({ events: s.events, reads: s.reads, log: silent }, [mailer]);
+    await first.start();
+    await deposit(s.events, 'a', 1);
+    await deposit(s.events, 'a', 2);
+    for (let i = 0; i < 100 && effects.length < 2; i += 1) await new Promise((r) => setTimeout(r, 10));
+    await first.stop();
+    // Lose the checkpoint (a crash before it was saved): the receipts still prevent a second effect.
+    await s.reads.setCheckpoint('reactor:mailer', 0);
+    const second = new ReactorRunner({ events: s.events, reads: s.reads, log: silent }, [mailer]);
+    await second.start();
+    await deposit(s.events, 'a', 3);
+    for (let i = 0; i < 100 && effects.length < 3; i += 1) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(effects).toHaveLength(3);
+    expect(new Set(effects).size).toBe(3);
+    await second.stop();
+    s.db.close();
+  });
+});
