@@ -33,7 +33,7 @@ export interface AppointmentFixture {
  * An appointment of `patient` with `doctor` in the `appointments` read model, with the given status.
  */
 export async function givenAppointment(
-  server: TestServer, patient: GivenUser, doctor: GivenUser, status = 'confirmed',
+  server: Pick<TestServer, 'services' | 'clock'>, patient: GivenUser, doctor: GivenUser, status = 'confirmed',
 ): Promise<AppointmentFixture> {
   const appointmentId = randomUUID();
   const startMs = server.clock.now().getTime() + START_IN_MINUTES * 60_000;
