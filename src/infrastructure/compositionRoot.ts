@@ -6,7 +6,7 @@ import { createLogger, type Logger } from './logger.js';
 import type { Clock } from '../application/ports/clock.js';
 import type { Ids } from '../application/ports/ids.js';
 import type { EventStore } from '../application/ports/eventStore.js';
-import type { Document, ReadStore } from '../application/ports/readStore.js';
+import type { ReadStore } from '../application/ports/readStore.js';
 import type { Scheduler } from '../application/ports/scheduler.js';
 import type { IdempotencyStore } from '../application/ports/idempotencyStore.js';
 import type { Projection } from '../application/eventSourcing/projection.js';
@@ -33,7 +33,8 @@ import { identityAdapters } from './identity/identityAdapters.js';
 import { createSchedulingModule } from '../application/scheduling/scheduling.module.js';
 import { createAppointmentsModule } from '../application/appointments/appointments.module.js';
 import { createConsultationsModule } from '../application/consultations/consultations.module.js';
-import type { AppointmentSnapshot } from '../domain/consultations/consultation.js';
+import { createReportsModule } from '../application/reports/reports.module.js';
+import { reportAdapters } from './reports/reportAdapters.js';
 
 /** Verifies a bearer token: the actor it stands for, or null (bad, expired or revoked). */
 export type Authenticate = (token: string) => Promise<Actor | null>;
@@ -115,9 +116,15 @@ export async function buildServices(config: Config, overrides: Overrides = {}) {
     holdTtlSeconds: config.HOLD_TTL_SECONDS, minNoticeMinutes: config.MIN_NOTICE_MINUTES,
   }));
 
+  const reports = add(createReportsModule({
+    ...reportAdapters(config, clock, log), handler: handlerDeps, reads, scheduler,
+    analysisBackoffMs: config.ANALYSIS_RETRY_BACKOFF_MS,
+    reportError: (error, message) => log.error({ err: error }, message),
+  }));
+
   const consultations = add(createConsultationsModule({
     handler: handlerDeps, reads, scheduler,
-    appointments: { getAppointment: (id) => reads.get<Document & AppointmentSnapshot>('appointments', id) },
+    appointments,
     ice: { stunUrls: config.STUN_URLS, turnUrls: config.TURN_URLS, turnSecret: config.TURN_SECRET, turnTtlSeconds: config.TURN_TTL_SECONDS },
   }));
 
@@ -137,7 +144,7 @@ export async function buildServices(config: Config, overrides: Overrides = {}) {
   let started = false;
   return {
     config, log, clock, ids, metrics, events, reads, scheduler, idempotency, handlerDeps, projections, reactors,
-    identity, mailer, devMailbox,
+    identity, mailer, devMailbox, reports,
     scheduling, appointments,
     consultations,
     /** Verifies a bearer token (signature, expiry, current token version). */

@@ -39,6 +39,8 @@ const envSchema = z.object({
   IMAGEKIT_PRIVATE_KEY: optionalString,
   IMAGEKIT_URL_ENDPOINT: optionalString,
   ML_SERVICE_URL: z.url().optional(),
+  /** Base delay between report analysis attempts (3 attempts, doubling). */
+  ANALYSIS_RETRY_BACKOFF_MS: z.coerce.number().int().min(0).default(5000),
   STUN_URLS: csv.default(['stun:stun.l.google.com:19302']),
   TURN_URLS: csv.optional(),
   TURN_SECRET: optionalString,

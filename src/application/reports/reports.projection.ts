@@ -1,0 +1,45 @@
+import type { Finding, Urgency } from '../../domain/reports/labFindings.js';
+import type { ReportEvent, ReportMimeType } from '../../domain/reports/report.js';
+import type { Projection } from '../eventSourcing/projection.js';
+import type { Write } from '../ports/readStore.js';
+
+export const REPORTS = 'reports';
+
+export interface ReportDoc {
+  id: string;
+  reportId: string;
+  patientId: string;
+  title: string;
+  mimeType: ReportMimeType;
+  sizeBytes: number;
+  sha256: string;
+  storageKey: string;
+  uploadedAt: string;
+  status: 'analyzing' | 'analyzed' | 'failed';
+  failureReason: string | null;
+  analysis: { summary: string; findings: Finding[]; urgency: Urgency } | null;
+  [field: string]: unknown;
+}
+
+/** One document per report: its metadata, where its file is, and the analysis outcome. */
+export const reportsProjection: Projection = {
+  name: 'reports',
+  collections: [{ name: REPORTS, indexes: [{ fields: ['patientId', 'uploadedAt'] }, { fields: ['storageKey'] }] }],
+  handles: ['ReportUploaded', 'ReportAnalysisRequested', 'ReportAnalyzed', 'ReportAnalysisFailed'],
+  apply: (recorded): Write[] => {
+    const event = { type: recorded.type, data: recorded.data } as ReportEvent;
+    const set = (fields: Partial<ReportDoc>): Write[] => [{ collection: REPORTS, id: event.data.reportId, set: fields }];
+    switch (event.type) {
+      case 'ReportUploaded':
+        return set({ ...event.data, status: 'analyzing', failureReason: null, analysis: null });
+      case 'ReportAnalysisRequested':
+        return set({ status: 'analyzing', failureReason: null });
+      case 'ReportAnalyzed':
+        return set({ status: 'analyzed', analysis: { summary: event.data.summary, findings: event.data.findings, urgency: event.data.urgency } });
+      case 'ReportAnalysisFailed':
+        return set({ status: 'failed', failureReason: event.data.reason });
+      case 'ReportQuestionAnswered':
+        return [];
+    }
+  },
+};
