@@ -28,6 +28,7 @@ import { SqliteIdempotencyStore } from './idempotency/sqliteIdempotencyStore.js'
 import { MongoIdempotencyStore } from './idempotency/mongoIdempotencyStore.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { upcasters } from './eventStore/upcasters.js';
+import { wirePayments } from './payments/paymentsWiring.js';
 import { createIdentityModule } from '../application/identity/identity.module.js';
 import { identityAdapters } from './identity/identityAdapters.js';
 import { createSchedulingModule } from '../application/scheduling/scheduling.module.js';
@@ -116,6 +117,13 @@ export async function buildServices(config: Config, overrides: Overrides = {}) {
     holdTtlSeconds: config.HOLD_TTL_SECONDS, minNoticeMinutes: config.MIN_NOTICE_MINUTES,
   }));
 
+  const { wallet, payments, razorpaySimulator } = wirePayments({
+    config, handler: handlerDeps, reads, mailer, log, booking: appointments,
+    waitForProjections: (position) => projections.waitFor(position),
+  });
+  add(wallet);
+  add(payments);
+
   const reports = add(createReportsModule({
     ...reportAdapters(config, clock, log), handler: handlerDeps, reads, scheduler,
     analysisBackoffMs: config.ANALYSIS_RETRY_BACKOFF_MS,
@@ -146,6 +154,7 @@ export async function buildServices(config: Config, overrides: Overrides = {}) {
     config, log, clock, ids, metrics, events, reads, scheduler, idempotency, handlerDeps, projections, reactors,
     identity, mailer, devMailbox, reports,
     scheduling, appointments,
+    payments, wallet, razorpaySimulator,
     consultations,
     /** Verifies a bearer token (signature, expiry, current token version). */
     authenticate: identity.authenticate as Authenticate,

@@ -1,0 +1,145 @@
+import {
+  failPayment, initiatePayment, paymentDecider, recordGatewayOrder, type PaymentMethod, type PaymentRecord,
+} from '../../domain/payments/payment.js';
+import { Conflict, Invalid, NotFound } from '../../domain/shared/errors.js';
+import { fold } from '../../domain/shared/event.js';
+import { availablePaise, InsufficientFunds, walletDecider, type WalletEvent } from '../../domain/wallet/wallet.js';
+import { deterministicId, handle, type CommandContext } from '../eventSourcing/commandHandler.js';
+import { walletStream } from '../wallet/walletCommands.js';
+import { captureReportedPayment, type Settlement } from './capturePayment.js';
+import { step, type PaymentsDeps } from './paymentsDeps.js';
+import { paymentStream } from './paymentStream.js';
+
+export interface InitiateAppointmentPayment {
+  appointmentId: string;
+  method: PaymentMethod;
+  walletAmountPaise?: number;
+}
+
+export interface Initiated {
+  paymentId: string;
+  status: 'created' | 'captured';
+  razorpay?: { orderId: string; amountPaise: number; currency: 'INR'; keyId: string };
+  settlement?: Settlement;
+  position: number;
+}
+
+/** A retried command (same Idempotency-Key) lands on the same payment instead of opening a second. */
+function newPaymentId(deps: PaymentsDeps, ctx: CommandContext): string {
+  return ctx.idempotencyKey ? deterministicId(ctx.idempotencyKey, 'payment', 0) : deps.handler.ids.next();
+}
+
+export function initiatePayments(deps: PaymentsDeps) {
+  const capture = captureReportedPayment(deps);
+  const now = () => deps.handler.clock.now().toISOString();
+
+  async function walletAvailable(userId: string): Promise<number> {
+    const history = await deps.handler.events.readStream(walletStream(userId));
+    return availablePaise(fold(walletDecider, history as unknown as WalletEvent[]));
+  }
+
+  /** Orders the gateway part (once per payment) and records the order on the payment stream. */
+  async function orderGatewayPart(payment: PaymentRecord, ctx: CommandContext): Promise<Initiated> {
+    let orderId = payment.orderId;
+    let position = 0;
+    if (orderId === null) {
+      const notes: Record<string, string> = { paymentId: payment.paymentId, purpose: payment.purpose };
+      if (payment.appointmentId) notes.appointmentId = payment.appointmentId;
+      const order = await deps.gateway.createOrder({ amountPaise: payment.gatewayPaise, currency: 'INR', receipt: payment.paymentId, notes });
+      const recorded = await handle(deps.handler, paymentStream(payment.paymentId), paymentDecider,
+        (p) => recordGatewayOrder(p, { orderId: order.orderId, amountPaise: order.amountPaise }), step(ctx, 'order'));
+      orderId = order.orderId;
+      position = recorded.position;
+    }
+    return {
+      paymentId: payment.paymentId, status: 'created', position,
+      razorpay: { orderId, amountPaise: payment.gatewayPaise, currency: 'INR', keyId: deps.gateway.keyId },
+    };
+  }
+
+  async function failAndRelease(payment: PaymentRecord, reason: string, ctx: CommandContext): Promise<void> {
+    await handle(deps.handler, paymentStream(payment.paymentId), paymentDecider,
+      (p) => failPayment(p, { gatewayPaymentId: null, reason }), step(ctx, 'fail'));
+    if (payment.walletPaise > 0) {
+      await deps.wallet.release({ userId: payment.userId, reservationId: payment.paymentId, reason: 'payment_failed' }, step(ctx, 'release'));
+    }
+  }
+
+  return {
+    /**
+     * Pays for a held appointment. The amount is the appointment's fee, never the client's; only its
+     * patient may pay, and only while the hold is live.
+     */
+    async forAppointment(cmd: InitiateAppointmentPayment, ctx: CommandContext): Promise<Initiated> {
+      const appointment = await deps.booking.getAppointment(cmd.appointmentId);
+      if (!appointment || appointment.patientId !== ctx.actor.userId) throw new NotFound('Appointment', cmd.appointmentId);
+      if (appointment.status !== 'pending_payment' || !appointment.holdExpiresAt || appointment.holdExpiresAt <= now()) {
+        throw new Conflict('appointment_not_payable', 'This appointment is not awaiting payment (it is confirmed, cancelled, or its hold has lapsed).');
+      }
+      const amountPaise = appointment.feePaise;
+      const walletPaise = cmd.method === 'wallet' ? amountPaise : cmd.method === 'hybrid' ? cmd.walletAmountPaise : 0;
+      if (walletPaise === undefined) throw new Invalid('wallet_amount_required', 'A hybrid payment needs walletAmountPaise.');
+      if (cmd.method !== 'hybrid' && cmd.walletAmountPaise !== undefined) {
+        throw new Invalid('wallet_amount_not_allowed', 'walletAmountPaise is only for hybrid payments.');
+      }
+      const userId = ctx.actor.userId;
+      const paymentId = newPaymentId(deps, ctx);
+      // Checked before anything is written: a refusal for want of funds leaves no trace anywhere.
+      if (walletPaise > 0) {
+        const available = await walletAvailable(userId);
+        if (available < walletPaise) throw new InsufficientFunds(walletPaise, available);
+      }
+      const started = await handle(deps.handler, paymentStream(paymentId), paymentDecider, (p) => initiatePayment(p, {
+        paymentId, purpose: 'appointment', userId, appointmentId: cmd.appointmentId, method: cmd.method, amountPaise, walletPaise,
+      }), step(ctx, 'initiate'));
+      const payment = started.state as PaymentRecord;
+      const causation = { ...ctx, causationId: started.lastEventId ?? ctx.causationId };
+
+      if (cmd.method === 'wallet') {
+        try {
+          await deps.wallet.debit({ userId, reservationId: paymentId, paymentId, amountPaise }, step(causation, 'debit'));
+        } catch (error) {
+          // Funds spent by a concurrent payment between the check and the debit.
+          if (error instanceof InsufficientFunds) await failAndRelease(payment, 'insufficient_funds', causation);
+          throw error;
+        }
+        const captured = await capture({ paymentId, via: 'wallet', orderId: null, gatewayPaymentId: null, gatewayPaise: 0 }, causation);
+        return { paymentId, status: 'captured', settlement: captured.settlement, position: captured.position };
+      }
+      if (cmd.method === 'hybrid') {
+        try {
+          // The wallet part is held only as long as the slot is.
+          await deps.wallet.reserve({ userId, reservationId: paymentId, paymentId, amountPaise: walletPaise, expiresAt: appointment.holdExpiresAt },
+            step(causation, 'reserve'));
+        } catch (error) {
+          if (error instanceof InsufficientFunds) await failAndRelease(payment, 'insufficient_funds', causation);
+          throw error;
+        }
+      }
+      try {
+        const ordered = await orderGatewayPart(payment, causation);
+        return { ...ordered, position: Math.max(ordered.position, started.position) };
+      } catch (error) {
+        await failAndRelease(payment, 'gateway_order_failed', causation);
+        throw error;
+      }
+    },
+
+    /** A wallet top-up: a gateway order, completed by the same verify/webhook path as any payment. */
+    async topUp(cmd: { amountPaise: number }, ctx: CommandContext): Promise<Initiated> {
+      const paymentId = newPaymentId(deps, ctx);
+      const started = await handle(deps.handler, paymentStream(paymentId), paymentDecider, (p) => initiatePayment(p, {
+        paymentId, purpose: 'topup', userId: ctx.actor.userId, appointmentId: null, method: 'razorpay', amountPaise: cmd.amountPaise, walletPaise: 0,
+      }), step(ctx, 'initiate'));
+      const payment = started.state as PaymentRecord;
+      const causation = { ...ctx, causationId: started.lastEventId ?? ctx.causationId };
+      try {
+        const ordered = await orderGatewayPart(payment, causation);
+        return { ...ordered, position: Math.max(ordered.position, started.position) };
+      } catch (error) {
+        await failAndRelease(payment, 'gateway_order_failed', causation);
+        throw error;
+      }
+    },
+  };
+}

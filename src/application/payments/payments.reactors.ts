@@ -1,0 +1,133 @@
+import { issueRefund, paymentDecider, type PaymentEvent, type PaymentRecord } from '../../domain/payments/payment.js';
+import { DomainError } from '../../domain/shared/errors.js';
+import { systemActor } from '../../domain/shared/event.js';
+import type { WalletEvent } from '../../domain/wallet/wallet.js';
+import { handle, type CommandContext } from '../eventSourcing/commandHandler.js';
+import type { Reactor } from '../eventSourcing/reactor.js';
+import type { RecordedEvent } from '../ports/eventStore.js';
+import { captureReportedPayment, settlePayment } from './capturePayment.js';
+import { PAYMENTS, type PaymentDoc } from './payments.projection.js';
+import type { PaymentsDeps } from './paymentsDeps.js';
+import { loadPayment, paymentStream } from './paymentStream.js';
+
+const contextOf = (event: RecordedEvent): CommandContext =>
+  ({ actor: systemActor, correlationId: event.metadata.correlationId, causationId: event.metadata.eventId });
+
+type RefundIssued = Extract<PaymentEvent, { type: 'RefundIssued' }>['data'];
+
+/**
+ * Carries out each issued refund: the gateway part through the gateway with the refund id as
+ * idempotency key (a retry never pays twice), the wallet part as a refund credit keyed the same way.
+ * A refund for a late capture also tells the patient why the money came back.
+ */
+export function refundReactor(deps: PaymentsDeps): Reactor {
+  const name = 'payments-refunds';
+  return {
+    name,
+    handles: ['RefundIssued'],
+    async react(event) {
+      const refund = event.data as RefundIssued;
+      const payment = await loadPayment(deps.handler.events, refund.paymentId) as PaymentRecord;
+      if (refund.toSourcePaise > 0) {
+        if (!payment.gatewayPaymentId) throw new Error(`payment ${payment.paymentId} has no gateway payment to refund`);
+        try {
+          await deps.gateway.refund(payment.gatewayPaymentId, refund.toSourcePaise, refund.refundId);
+        } catch (error) {
+          // The gateway refusing (not merely being down) will not change on retry: a person must look.
+          if (!(error instanceof DomainError && error.kind === 'invalid')) throw error;
+          deps.log.error({ paymentId: payment.paymentId, refundId: refund.refundId, reason: error.message }, 'gateway refused a refund; needs attention');
+        }
+      }
+      if (refund.toWalletPaise > 0) {
+        await deps.wallet.credit({
+          userId: payment.userId, creditId: `refund:${refund.refundId}`, amountPaise: refund.toWalletPaise, reason: 'refund', paymentId: payment.paymentId,
+        }, contextOf(event));
+      }
+      if (refund.reason === 'late_capture') {
+        const user = await deps.reads.get<{ id: string; email?: string; name?: string }>('users', payment.userId);
+        if (user?.email) {
+          const rupees = (refund.amountPaise / 100).toFixed(2);
+          await deps.mailer.send({
+            to: user.email,
+            subject: 'Your payment was refunded',
+            text: `Hello${user.name ? ` ${user.name}` : ''},\n\nyour payment of ₹${rupees} arrived after the slot's hold had lapsed, `
+              + 'so the appointment could not be confirmed. We have refunded it in full'
+              + `${refund.toSourcePaise > 0 ? ` (₹${(refund.toSourcePaise / 100).toFixed(2)} to your card or bank account)` : ''}`
+              + `${refund.toWalletPaise > 0 ? ` (₹${(refund.toWalletPaise / 100).toFixed(2)} to your HealthVision wallet)` : ''}.\n\n`
+              + 'Please book another slot whenever it suits you.\n',
+            idempotencyKey: `${name}:${event.metadata.eventId}`,
+          });
+        }
+      }
+    },
+  };
+}
+
+/** The booking saga's cancellation carries its refund decision; payments issues it. */
+export function cancellationRefundReactor(deps: PaymentsDeps): Reactor {
+  return {
+    name: 'payments-cancellation-refunds',
+    handles: ['AppointmentCancelled'],
+    async react(event) {
+      const { refund } = event.data as { refund: { amountPaise: number; destination: 'wallet' | 'source'; paymentId: string } | null };
+      if (!refund || refund.amountPaise <= 0) return;
+      try {
+        await handle(deps.handler, paymentStream(refund.paymentId), paymentDecider, (p) => issueRefund(p, {
+          refundId: `cancel:${event.metadata.eventId}`, amountPaise: refund.amountPaise, destination: refund.destination, reason: 'cancellation',
+        }), contextOf(event));
+      } catch (error) {
+        // E.g. the payment was already given back as a late capture: nothing is left to refund.
+        if (!(error instanceof DomainError) || error.kind === 'unavailable') throw error;
+        deps.log.error({ paymentId: refund.paymentId, reason: error.message }, 'cancellation refund not issued');
+      }
+    },
+  };
+}
+
+/** A hybrid's wallet part is released when its hold expires or its gateway part fails. */
+export function reservationReleaseReactor(deps: PaymentsDeps): Reactor {
+  return {
+    name: 'payments-reservation-release',
+    handles: ['AppointmentExpired', 'PaymentFailed'],
+    async react(event) {
+      const ctx = contextOf(event);
+      // An expiry names the appointment (the read model finds its payments, initiated long before);
+      // a failure names the payment, read from its stream since the read model may not have it yet.
+      const payments: Array<Pick<PaymentDoc, 'paymentId' | 'userId' | 'method' | 'walletPaise'>> = event.type === 'AppointmentExpired'
+        ? await deps.reads.find<PaymentDoc>(PAYMENTS, { appointmentId: (event.data as { appointmentId: string }).appointmentId })
+        : [await loadPayment(deps.handler.events, (event.data as { paymentId: string }).paymentId)].filter((p) => p.status !== 'none');
+      for (const payment of payments) {
+        if (payment.method !== 'hybrid') continue;
+        await deps.wallet.release({
+          userId: payment.userId, reservationId: payment.paymentId, reason: event.type === 'AppointmentExpired' ? 'hold_expired' : 'payment_failed',
+        }, ctx);
+      }
+    },
+  };
+}
+
+/**
+ * Safety nets for a crash between steps: a captured payment is always settled (booking confirmed,
+ * top-up credited or late capture refunded), and a wallet debit always ends in a captured payment.
+ */
+export function settlementReactor(deps: PaymentsDeps): Reactor {
+  const settle = settlePayment(deps);
+  const capture = captureReportedPayment(deps);
+  return {
+    name: 'payments-settlement',
+    handles: ['PaymentCaptured', 'WalletDebited'],
+    async react(event) {
+      const ctx = contextOf(event);
+      if (event.type === 'PaymentCaptured') {
+        const payment = await loadPayment(deps.handler.events, (event.data as { paymentId: string }).paymentId);
+        if (payment.status === 'captured') await settle(payment, ctx);
+        return;
+      }
+      const { paymentId } = (event as unknown as { data: Extract<WalletEvent, { type: 'WalletDebited' }>['data'] }).data;
+      const payment = await loadPayment(deps.handler.events, paymentId);
+      if (payment.status === 'initiated' && payment.method === 'wallet') {
+        await capture({ paymentId, via: 'wallet', orderId: null, gatewayPaymentId: null, gatewayPaise: 0 }, ctx);
+      }
+    },
+  };
+}
