@@ -1,5 +1,5 @@
 import { handle, type CommandContext } from '../eventSourcing/commandHandler.js';
-import { claimEmail, emailClaimDecider, normaliseEmail } from '../../domain/identity/emailClaim.js';
+import { EmailTaken, claimEmail, emailClaimDecider, normaliseEmail } from '../../domain/identity/emailClaim.js';
 import { register, userDecider, type DoctorProfile } from '../../domain/identity/user.js';
 import type { AvatarMimeType } from '../ports/avatarStorage.js';
 import type { IdentityDeps } from './identityDeps.js';
@@ -16,18 +16,22 @@ export interface SignUp {
 }
 
 /**
- * Self sign-up: the address is claimed first (one winner among simultaneous sign-ups, 409 for the
- * rest), then the account is registered with an e-mail code that is mailed, never stored in plain.
- * A crash between claim and registration leaves the address claimed by no account; an operator can
- * see it as a lone `email-…` stream.
+ * Self sign-up: the address is claimed (one winner among simultaneous sign-ups, 409 for the rest),
+ * then the account is registered with an e-mail code that is mailed, never stored in plain.
+ * Everything that can fail for outside reasons (hashing, the avatar upload) happens before the claim,
+ * so a failure never leaves an address claimed by no account. Only a crash between claim and
+ * registration can; an operator sees that as a lone `email-…` stream.
  */
 export const signUp = (deps: IdentityDeps) => async (cmd: SignUp, ctx: CommandContext) => {
   const email = normaliseEmail(cmd.email);
+  const claimStream = emailStream(email);
+  // An early answer for the usual case, before any work; the claim below is what actually decides.
+  if ((await deps.handler.events.readStream(claimStream, { maxCount: 1 })).length > 0) throw new EmailTaken();
   const userId = deps.handler.ids.next();
   const passwordHash = await deps.hasher.hash(cmd.password);
-  await handle(deps.handler, emailStream(email), emailClaimDecider, (claim) => claimEmail(claim, { email, userId }), ctx);
-  // The picture is stored only once the address is ours, so losing a race leaves no orphan file.
+  // Only a lost race leaves this picture unreferenced.
   const avatarUrl = cmd.avatar ? (await deps.avatars.save({ userId, ...cmd.avatar })).url : null;
+  await handle(deps.handler, claimStream, emailClaimDecider, (claim) => claimEmail(claim, { email, userId }), ctx);
   const code = deps.otp.generate();
   const registered = await handle(deps.handler, userStream(userId), userDecider, (user) => register(user, {
     userId, name: cmd.name, email, role: cmd.role, passwordHash, avatarUrl, doctor: cmd.doctor,
