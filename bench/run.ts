@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchEventStore } from './eventStore.bench.js';
+import { benchBooking } from './booking.bench.js';
 
 /**
  * `npm run bench`: figures for this machine, printed and saved to bench/results/latest.json.
@@ -14,6 +15,9 @@ async function main(): Promise<void> {
   console.log('event store, synchronous=NORMAL (median of 3) …');
   results.eventstoreNormal = await benchEventStore('normal');
   console.log(results.eventstoreNormal);
+  console.log('booking over HTTP vs. express + one append (autocannon, 10 connections) …');
+  results.booking = await benchBooking();
+  console.log(results.booking);
   const dir = join(import.meta.dirname, 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -1,0 +1,132 @@
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const CONNECTIONS = 10;
+const DURATION_SECONDS = 8;
+const PATIENTS = 2500;
+const HOLDS_PER_PATIENT = 3;
+
+function startChild(script: string, args: string[]): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'servers', script), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${script} did not start in time`)); }, 180_000);
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      const line = chunk.split('\n').find((l) => l.startsWith('ready'));
+      if (line) { clearTimeout(timer); resolve({ child, line }); }
+    });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${script} exited with ${code}`)); });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  });
+}
+
+function load(url: string, bodies: Array<{ token?: string; slotId: string }>): Promise<autocannon.Result> {
+  let next = 0;
+  return new Promise((resolve, reject) => {
+    autocannon({
+      url,
+      connections: CONNECTIONS,
+      duration: DURATION_SECONDS,
+      amount: bodies.length,
+      requests: [{
+        method: 'POST',
+        path: '/api/appointments',
+        setupRequest: (req) => {
+          const b = bodies[next % bodies.length];
+          next += 1;
+          return {
+            ...req,
+            headers: { 'content-type': 'application/json', ...(b.token ? { authorization: `Bearer ${b.token}` } : {}) },
+            body: JSON.stringify({ slotId: b.slotId }),
+          };
+        },
+      }],
+    }, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+/** histogram_quantile over a Prometheus histogram's cumulative buckets, as an operator would compute it. */
+function histogramQuantile(metricsText: string, metric: string, q: number): number {
+  const buckets = new Map<number, number>();
+  for (const line of metricsText.split('\n')) {
+    const m = new RegExp(`^${metric}_bucket\\{.*le="([^"]+)".*\\} (\\d+(?:\\.\\d+)?)$`).exec(line);
+    if (!m) continue;
+    const le = m[1] === '+Inf' ? Infinity : Number(m[1]);
+    buckets.set(le, (buckets.get(le) ?? 0) + Number(m[2]));
+  }
+  const sorted = [...buckets.entries()].sort((a, b) => a[0] - b[0]);
+  const total = sorted.at(-1)?.[1] ?? 0;
+  if (total === 0) return 0;
+  const rank = q * total;
+  let previousLe = 0;
+  let previousCount = 0;
+  for (const [le, count] of sorted) {
+    if (count >= rank) {
+      if (le === Infinity) return previousLe;
+      return previousLe + (le - previousLe) * ((rank - previousCount) / Math.max(1, count - previousCount));
+    }
+    previousLe = le;
+    previousCount = count;
+  }
+  return previousLe;
+}
+
+export interface BookingFigures {
+  reqPerSec: number;
+  p99Ms: number;
+  ceilingReqPerSec: number;
+  ratio: number;
+  projectionLagP99Ms: number;
+  created: number;
+  conflicts: number;
+  errors: number;
+}
+
+export async function benchBooking(): Promise<BookingFigures> {
+  const fixtureFile = join(mkdtempSync(join(tmpdir(), 'hv-bench-fixture-')), 'fixture.json');
+  const target = await startChild('bookingTarget.ts', [fixtureFile, String(PATIENTS)]);
+  const fixture = JSON.parse(readFileSync(fixtureFile, 'utf8')) as { url: string; tokens: string[]; slotIds: string[] };
+  const bodies = fixture.slotIds.slice(0, fixture.tokens.length * HOLDS_PER_PATIENT)
+    .map((slotId, i) => ({ slotId, token: fixture.tokens[i % fixture.tokens.length] }));
+  let booking: autocannon.Result;
+  let metrics: string;
+  try {
+    booking = await load(fixture.url, bodies);
+    metrics = await (await fetch(`${fixture.url}/metrics`)).text();
+  } finally {
+    await stopChild(target.child);
+  }
+  const created = booking.statusCodeStats?.['201']?.count ?? 0;
+  const conflicts = booking.statusCodeStats?.['409']?.count ?? 0;
+
+  const ceiling = await startChild('appendCeiling.ts', []);
+  let bare: autocannon.Result;
+  try {
+    bare = await load(ceiling.line.split(' ')[1], bodies.map((b) => ({ slotId: b.slotId })));
+  } finally {
+    await stopChild(ceiling.child);
+  }
+  const reqPerSec = booking.requests.average;
+  return {
+    reqPerSec: Math.round(reqPerSec),
+    p99Ms: booking.latency.p99,
+    ceilingReqPerSec: Math.round(bare.requests.average),
+    ratio: Number((reqPerSec / bare.requests.average).toFixed(3)),
+    projectionLagP99Ms: Number((histogramQuantile(metrics, 'projection_apply_lag_seconds', 0.99) * 1000).toFixed(1)),
+    created,
+    conflicts,
+    errors: booking.errors + booking.non2xx - conflicts,
+  };
+}
