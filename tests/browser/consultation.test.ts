@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { GivenUser } from '../support/identity.js';
-import { givenAppointment, startConsultationServer, user, type TestServer } from '../realtime/consultationFixture.js';
+import { givenAppointment, givenDoctorSlots, startConsultationServer, user, type TestServer } from '../realtime/consultationFixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -75,7 +75,7 @@ suite(title, () => {
   }, undefined, { timeout: CONNECT_TIMEOUT_MS });
 
   it('patient and doctor join through /demo/consultation, connect, and each receives the other\'s video', async () => {
-    const { appointmentId } = await givenAppointment(server, patient, doctor);
+    const { appointmentId } = await givenAppointment(server, patient, await givenDoctorSlots(server, doctor));
     const patientPage = await openAs(patient, appointmentId);
     await patientPage.waitForFunction(() => (globalThis as unknown as Partial<BrowserWindow>).hv?.state === 'waiting', undefined, { timeout: 10_000 });
     const doctorPage = await openAs(doctor, appointmentId);

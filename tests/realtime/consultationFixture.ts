@@ -1,27 +1,32 @@
-import { randomUUID } from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { TestApp } from '../support/testApp.js';
 import { startTestServer } from '../support/testApp.js';
 import { givenUser, type GivenUser } from '../support/identity.js';
+import { givenConfirmedAppointment, givenHold, givenSlots } from '../support/booking.js';
 
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
-/** An appointment starting 10 minutes after the fake clock's time, 30 minutes long. */
-export const START_IN_MINUTES = 10;
-export const LENGTH_MINUTES = 30;
-
 /**
- * The server for consultation tests. STUN points at 127.0.0.1 so that browsers never reach out of
- * the machine; an unanswered STUN server does not stop host candidates from connecting.
+ * Test settings for consultations: STUN points at 127.0.0.1 so that browsers never reach out of the
+ * machine (an unanswered STUN server does not stop host candidates from connecting); the clock jumps
+ * from one appointment to the next, so tokens live long and bookings need no notice.
  */
+export const consultationEnv = { STUN_URLS: 'stun:127.0.0.1:3478', JWT_EXPIRES_IN_SECONDS: String(365 * 24 * 3600), MIN_NOTICE_MINUTES: '0' };
+
 export function startConsultationServer(env: Record<string, string> = {}): Promise<TestServer> {
-  return startTestServer({ env: { STUN_URLS: 'stun:127.0.0.1:3478', ...env } });
+  return startTestServer({ env: { ...consultationEnv, ...env } });
 }
 
-export const asTestApp = (server: TestServer) => ({ services: server.services, clock: server.clock }) as unknown as TestApp;
+/** What the identity and booking test helpers need, from either a TestApp or a listening server. */
+type Testbed = Pick<TestServer, 'services' | 'clock'> & { http: TestApp['http'] | TestServer['http'] };
+export const asTestApp = (bed: Testbed) => bed as unknown as TestApp;
 
-export const user = (server: TestServer, role: 'patient' | 'doctor' | 'admin' | 'auditor') =>
-  givenUser(asTestApp(server), { role });
+export const user = (bed: Testbed, role: 'patient' | 'doctor' | 'admin' | 'auditor') => givenUser(asTestApp(bed), { role });
+
+const EVERY_DAY = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => ({ day, start: '09:00', end: '12:00' }));
+
+/** A doctor's published slots for the coming week (six a day), earliest first; appointments take them in order. */
+export const givenDoctorSlots = (bed: Testbed, doctor: GivenUser) => givenSlots(asTestApp(bed), doctor, EVERY_DAY, 7);
 
 export interface AppointmentFixture {
   appointmentId: string;
@@ -30,20 +35,18 @@ export interface AppointmentFixture {
 }
 
 /**
- * An appointment of `patient` with `doctor` in the `appointments` read model, with the given status.
+ * An appointment of `patient` on the doctor's next free slot, booked and (unless `confirmed` is false)
+ * paid through the booking context; the clock then stands 5 minutes before its start.
  */
-export async function givenAppointment(
-  server: Pick<TestServer, 'services' | 'clock'>, patient: GivenUser, doctor: GivenUser, status = 'confirmed',
-): Promise<AppointmentFixture> {
-  const appointmentId = randomUUID();
-  const startMs = server.clock.now().getTime() + START_IN_MINUTES * 60_000;
-  const start = new Date(startMs).toISOString();
-  const end = new Date(startMs + LENGTH_MINUTES * 60_000).toISOString();
-  await server.services.reads.apply([{
-    collection: 'appointments', id: appointmentId,
-    set: { appointmentId, patientId: patient.userId, doctorId: doctor.userId, slotId: `${doctor.userId}:${start}`, start, end, feePaise: 50_000, status },
-  }], 1);
-  return { appointmentId, start, end };
+export async function givenAppointment(bed: Testbed, patient: GivenUser, slots: string[], confirmed = true): Promise<AppointmentFixture> {
+  const slotId = slots.shift();
+  if (!slotId) throw new Error('the doctor has no free slot left for this test');
+  const app = asTestApp(bed);
+  const appointmentId = confirmed ? await givenConfirmedAppointment(app, patient, slotId) : await givenHold(app, patient, slotId);
+  const appointment = await bed.services.appointments.getAppointment(appointmentId);
+  if (!appointment) throw new Error(`appointment ${appointmentId} is not in the read model`);
+  bed.clock.set(new Date(Date.parse(appointment.start) - 5 * 60_000));
+  return { appointmentId, start: appointment.start, end: appointment.end };
 }
 
 const WAIT_MS = 3000;

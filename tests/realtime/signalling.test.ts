@@ -2,8 +2,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Socket } from 'socket.io-client';
 import type { GivenUser } from '../support/identity.js';
 import {
-  type AppointmentFixture, type TestServer, client, connected, givenAppointment, next, recorder, refusal, request, settled,
-  startConsultationServer, user,
+  type AppointmentFixture, type TestServer, client, connected, givenAppointment, givenDoctorSlots, next, recorder, refusal, request,
+  settled, startConsultationServer, user,
 } from './consultationFixture.js';
 
 let server: TestServer;
@@ -11,6 +11,7 @@ let patient: GivenUser;
 let doctor: GivenUser;
 let stranger: GivenUser;
 let appointment: AppointmentFixture;
+let slots: string[];
 const open: Socket[] = [];
 
 const as = async (who: GivenUser) => {
@@ -30,6 +31,7 @@ const stream = async (appointmentId: string) =>
 beforeAll(async () => {
   server = await startConsultationServer();
   [patient, doctor, stranger] = await Promise.all([user(server, 'patient'), user(server, 'doctor'), user(server, 'patient')]);
+  slots = await givenDoctorSlots(server, doctor);
 });
 
 afterEach(async () => {
@@ -72,7 +74,7 @@ describe('the handshake', () => {
 
 describe('joining a consultation room', () => {
   beforeEach(async () => {
-    appointment = await givenAppointment(server, patient, doctor);
+    appointment = await givenAppointment(server, patient, slots);
   });
 
   it('lets the patient in first, then tells the patient when the doctor joins', async () => {
@@ -91,7 +93,7 @@ describe('joining a consultation room', () => {
   });
 
   it('refuses an appointment that is not confirmed', async () => {
-    const unpaid = await givenAppointment(server, patient, doctor, 'pending_payment');
+    const unpaid = await givenAppointment(server, patient, slots, false);
     const p = await as(patient);
     expect(await request(p, 'join-room', { appointmentId: unpaid.appointmentId })).toMatchObject({ ok: false, error: 'appointment_not_confirmed' });
   });
@@ -128,7 +130,7 @@ describe('relaying signals', () => {
   let other: Socket;
 
   beforeEach(async () => {
-    appointment = await givenAppointment(server, patient, doctor);
+    appointment = await givenAppointment(server, patient, slots);
     p = await joined(patient);
     d = await joined(doctor);
     other = await as(stranger);
@@ -171,7 +173,7 @@ describe('relaying signals', () => {
   });
 
   it('another appointment\'s room hears nothing of this one', async () => {
-    const elsewhere = await givenAppointment(server, stranger, doctor);
+    const elsewhere = await givenAppointment(server, stranger, slots);
     const s = await joined(stranger, elsewhere.appointmentId);
     const seen = recorder(s);
     const offer = next(p, 'offer');
@@ -229,7 +231,7 @@ describe('relaying signals', () => {
 
 describe('recording the consultation', () => {
   beforeEach(async () => {
-    appointment = await givenAppointment(server, patient, doctor);
+    appointment = await givenAppointment(server, patient, slots);
   });
 
   it('records opening, joins and leaves; the other party hears of a leave and a disconnect', async () => {

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { systemActor } from '../../../src/domain/shared/event.js';
 import { givenUser, type GivenUser } from '../../support/identity.js';
 import { startTestApp, type TestApp } from '../../support/testApp.js';
-import { givenAppointment } from '../../realtime/consultationFixture.js';
+import { consultationEnv, givenAppointment, givenDoctorSlots } from '../../realtime/consultationFixture.js';
 
 const ctx = (who: GivenUser, role: 'patient' | 'doctor') => ({ actor: { userId: who.userId, role }, correlationId: 'test' });
 
@@ -55,19 +55,21 @@ describe('GET /api/consultations/:appointmentId', () => {
   let stranger: GivenUser;
   let admin: GivenUser;
   let auditor: GivenUser;
+  let slots: string[];
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ env: consultationEnv });
     [patient, doctor, stranger, admin, auditor] = await Promise.all(
       (['patient', 'doctor', 'patient', 'admin', 'auditor'] as const).map((role) => givenUser(t, { role })),
     );
+    slots = await givenDoctorSlots(t, doctor);
   });
   afterAll(() => t.close());
 
   const get = (id: string, who: GivenUser) => request(t.http).get(`/api/consultations/${id}`).set('Authorization', `Bearer ${who.token}`);
 
   it('is idle before anyone joins, active with its participants after, ended when the doctor ends it', async () => {
-    const { appointmentId } = await givenAppointment(t, patient, doctor);
+    const { appointmentId } = await givenAppointment(t, patient, slots);
     expect((await get(appointmentId, patient).expect(200)).body).toEqual({ appointmentId, status: 'idle', participants: [] });
 
     await t.services.consultations.join(appointmentId, ctx(patient, 'patient'));
@@ -87,7 +89,7 @@ describe('GET /api/consultations/:appointmentId', () => {
   });
 
   it('is visible to auditors and admins, and a 404 to everyone else', async () => {
-    const { appointmentId } = await givenAppointment(t, patient, doctor);
+    const { appointmentId } = await givenAppointment(t, patient, slots);
     await get(appointmentId, admin).expect(200);
     await get(appointmentId, auditor).expect(200);
     const res = await get(appointmentId, stranger).expect(404);
@@ -97,7 +99,7 @@ describe('GET /api/consultations/:appointmentId', () => {
   });
 
   it('ends by itself when both parties have been away for 10 minutes, not sooner', async () => {
-    const { appointmentId } = await givenAppointment(t, patient, doctor);
+    const { appointmentId } = await givenAppointment(t, patient, slots);
     const { consultations } = t.services;
     await consultations.join(appointmentId, ctx(patient, 'patient'));
     await consultations.join(appointmentId, ctx(doctor, 'doctor'));
