@@ -25,8 +25,9 @@ export const defaultDoctorProfile: DoctorProfile = {
 /**
  * A verified account and a bearer token for it, made through the identity module directly (no HTTP,
  * no e-mail code). The token is accepted by `services.authenticate` as soon as this resolves.
+ * Works with `startTestApp` and `startTestServer` alike (it needs only `services`).
  */
-export async function givenUser(t: TestApp, options: GivenUserOptions): Promise<GivenUser> {
+export async function givenUser(t: Pick<TestApp, 'services'>, options: GivenUserOptions): Promise<GivenUser> {
   const email = options.email ?? `${options.role}-${randomUUID()}@example.test`;
   const password = `pw-${randomUUID()}`;
   const doctor = options.role === 'doctor' ? { ...defaultDoctorProfile, ...options.doctor } : undefined;
