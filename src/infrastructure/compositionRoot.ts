@@ -28,11 +28,14 @@ import { SqliteIdempotencyStore } from './idempotency/sqliteIdempotencyStore.js'
 import { MongoIdempotencyStore } from './idempotency/mongoIdempotencyStore.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { upcasters } from './eventStore/upcasters.js';
+import { wirePayments } from './payments/paymentsWiring.js';
 import { createIdentityModule } from '../application/identity/identity.module.js';
 import { identityAdapters } from './identity/identityAdapters.js';
 import { createSchedulingModule } from '../application/scheduling/scheduling.module.js';
 import { createAppointmentsModule } from '../application/appointments/appointments.module.js';
 import { createConsultationsModule } from '../application/consultations/consultations.module.js';
+import { createReportsModule } from '../application/reports/reports.module.js';
+import { reportAdapters } from './reports/reportAdapters.js';
 
 /** Verifies a bearer token: the actor it stands for, or null (bad, expired or revoked). */
 export type Authenticate = (token: string) => Promise<Actor | null>;
@@ -114,6 +117,19 @@ export async function buildServices(config: Config, overrides: Overrides = {}) {
     holdTtlSeconds: config.HOLD_TTL_SECONDS, minNoticeMinutes: config.MIN_NOTICE_MINUTES,
   }));
 
+  const { wallet, payments, razorpaySimulator } = wirePayments({
+    config, handler: handlerDeps, reads, mailer, log, booking: appointments,
+    waitForProjections: (position) => projections.waitFor(position),
+  });
+  add(wallet);
+  add(payments);
+
+  const reports = add(createReportsModule({
+    ...reportAdapters(config, clock, log), handler: handlerDeps, reads, scheduler,
+    analysisBackoffMs: config.ANALYSIS_RETRY_BACKOFF_MS,
+    reportError: (error, message) => log.error({ err: error }, message),
+  }));
+
   const consultations = add(createConsultationsModule({
     handler: handlerDeps, reads, scheduler,
     appointments,
@@ -136,8 +152,9 @@ export async function buildServices(config: Config, overrides: Overrides = {}) {
   let started = false;
   return {
     config, log, clock, ids, metrics, events, reads, scheduler, idempotency, handlerDeps, projections, reactors,
-    identity, mailer, devMailbox,
+    identity, mailer, devMailbox, reports,
     scheduling, appointments,
+    payments, wallet, razorpaySimulator,
     consultations,
     /** Verifies a bearer token (signature, expiry, current token version). */
     authenticate: identity.authenticate as Authenticate,
