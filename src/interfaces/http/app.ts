@@ -10,6 +10,8 @@ import { authenticate } from './auth.middleware.js';
 import { errorHandler, notFoundRoute, sendProblem } from './problem.js';
 import { idempotency } from './idempotency.js';
 import { opsRoutes } from './ops.routes.js';
+import { paymentsRoutes, razorpaySimulatorRoutes } from './payments/payments.routes.js';
+import { walletRoutes } from './wallet/wallet.routes.js';
 import { doctorsRoutes } from './scheduling/doctors.routes.js';
 import { appointmentsRoutes } from './appointments/appointments.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
@@ -78,6 +80,9 @@ export function createHttpApp(services: Services): Express {
   app.use(identityRouter(services));
   app.use(doctorsRoutes(services));
   app.use(appointmentsRoutes(services));
+  app.use(paymentsRoutes(services));
+  app.use(razorpaySimulatorRoutes(services));
+  app.use(walletRoutes(services));
   app.use(auditRoutes(services));
 
   app.use(consultationsRoutes(services.consultations));
