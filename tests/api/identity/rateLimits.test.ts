@@ -26,3 +26,19 @@ describe('auth rate limits', () => {
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
   });
 });
+
+describe('sign-up mails a code, so it is limited too', () => {
+  it('sign-ups from one client address are limited', async () => {
+    const limited = await startTestApp({ env: { AUTH_RATE_LIMIT_PER_MINUTE: '2' } });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 3; i += 1) {
+        statuses.push((await request(limited.http).post('/api/auth/signup')
+          .send({ name: 'N', email: `spam${i}@example.com`, password: 'long enough pw', role: 'patient' })).status);
+      }
+      expect(statuses).toEqual([201, 201, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+});

@@ -23,7 +23,8 @@ export function authRoutes(services: Services): Router {
   const limited = authRateLimits(services.config.AUTH_RATE_LIMIT_PER_MINUTE);
   const accepted = { status: 'accepted' as const };
 
-  router.post('/signup', avatarMultipart(), (req, res, next) => {
+  // Sign-up mails a code too, so it shares the limits (multipart bodies are limited per address only).
+  router.post('/signup', ...limited, avatarMultipart(), (req, res, next) => {
     validate({ body: req.is('multipart/form-data') ? multipartSignUp : jsonSignUp })(req, res, next);
   }, async (req, res) => {
     const body = req.valid.body as SignUpBody;
