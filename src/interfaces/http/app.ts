@@ -17,6 +17,7 @@ import { appointmentsRoutes } from './appointments/appointments.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { identityRouter } from './identity/identity.router.js';
 import { consultationsRoutes } from './consultations.routes.js';
+import { reportsRoutes } from './reports/reports.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9\-_.:]{1,100}$/;
 
@@ -84,6 +85,7 @@ export function createHttpApp(services: Services): Express {
   app.use(razorpaySimulatorRoutes(services));
   app.use(walletRoutes(services));
   app.use(auditRoutes(services));
+  app.use(reportsRoutes(services));
 
   app.use(consultationsRoutes(services.consultations));
   // ---- end of routers ----
