@@ -130,7 +130,8 @@ export interface EndConsultation {
 
 export function endConsultationByDoctor(state: Consultation, cmd: EndConsultation): ConsultationEvent[] {
   if (state.status === 'idle') throw new DomainError('conflict', 'consultation_not_started', 'Nobody has joined this consultation yet.');
-  if (state.doctorId !== cmd.userId) throw new OnlyDoctorEnds();
+  if (state.patientId === cmd.userId) throw new OnlyDoctorEnds();
+  if (state.doctorId !== cmd.userId) throw new NotAParty(state.appointmentId);
   if (state.status === 'ended') return [];
   return [{ type: 'ConsultationEnded', data: { appointmentId: state.appointmentId, by: 'doctor', at: cmd.now } }];
 }

@@ -71,6 +71,10 @@ describe('ending', () => {
     expect(() => endConsultationByDoctor(given([opened, joined('doctor')]), { userId: 'p1', now: START })).toThrow(OnlyDoctorEnds);
   });
 
+  it('a stranger learns nothing: the appointment is "not found"', () => {
+    expect(() => endConsultationByDoctor(given([opened, joined('doctor')]), { userId: 'x1', now: START })).toThrow(NotAParty);
+  });
+
   it('ending twice records once', () => {
     expect(endConsultationByDoctor(given([opened, joined('doctor'), ended('doctor')]), { userId: 'd1', now: START })).toEqual([]);
   });
