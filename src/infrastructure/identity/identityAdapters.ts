@@ -19,6 +19,9 @@ export const AVATAR_URL_PATH = '/files/avatars';
 /** The identity context's adapters, chosen by configuration: real services when configured, local ones otherwise. */
 export function identityAdapters(config: Config, clock: Clock, log: Logger) {
   const devMailbox = config.RESEND_API_KEY ? null : new DevMailbox(clock, log.child({ component: 'dev-mailbox' }));
+  if (devMailbox && config.NODE_ENV === 'production') {
+    log.warn('RESEND_API_KEY is not set: e-mails (sign-up and reset codes) are held in memory and reach nobody');
+  }
   const mailer: Mailer = config.RESEND_API_KEY
     ? resendMailer({ apiKey: config.RESEND_API_KEY, from: config.MAIL_FROM })
     : devMailbox as DevMailbox;

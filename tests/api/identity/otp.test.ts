@@ -31,6 +31,19 @@ describe('e-mail codes', () => {
     await verify(email, fresh).expect(200);
   });
 
+  it('thirty wrong codes at once still count: at most five are judged, then the code is locked', async () => {
+    const email = 'parallel@example.com';
+    await signUp(email);
+    const code = await mailedCode(t, email);
+    const answers = await Promise.all(Array.from({ length: 30 }, () => verify(email, wrongCodeFor(code))));
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 400).length).toBeLessThanOrEqual(5);
+    expect(statuses.every((s) => [400, 409, 429].includes(s))).toBe(true);
+    // Whatever the interleaving, five failures are recorded and the right code no longer works.
+    for (let i = statuses.filter((s) => s === 400).length; i < 5; i += 1) await verify(email, wrongCodeFor(code));
+    await verify(email, code).expect(429);
+  });
+
   it('a code expires after 10 minutes', async () => {
     const email = 'slow@example.com';
     await signUp(email);
