@@ -1,0 +1,93 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import {
+  appointmentStatus, bearer, checkout, eventTypes, eventually, expireHold, FEE, hold, initiate, paymentsWorld, simulator, topUp, wallet,
+  type PaymentsWorld,
+} from './paymentsFixture.js';
+
+const WALLET_PART = 20_000;
+const GATEWAY_PART = FEE - WALLET_PART;
+
+describe('paying for an appointment partly from the wallet (hybrid)', () => {
+  let w: PaymentsWorld;
+  afterEach(async () => { await w.close(); });
+
+  async function started() {
+    await topUp(w, 100_000);
+    const appointmentId = await hold(w);
+    const res = await initiate(w, { appointmentId, method: 'hybrid', walletAmountPaise: WALLET_PART });
+    return { appointmentId, paymentId: res.body.paymentId as string, orderId: res.body.razorpay.orderId as string, body: res.body };
+  }
+
+  it('reserves the wallet part, orders the rest, and captures both together', async () => {
+    w = await paymentsWorld();
+    const { appointmentId, orderId, body } = await started();
+    expect(body).toMatchObject({ status: 'created', razorpay: { orderId, amountPaise: GATEWAY_PART, currency: 'INR' } });
+    expect(await wallet(w)).toEqual({ balancePaise: 100_000, reservedPaise: WALLET_PART, availablePaise: 100_000 - WALLET_PART });
+
+    const proof = await checkout(w, orderId, 'success');
+    await request(w.t.http).post('/api/payments/verify').send(proof).expect(200);
+    expect(await appointmentStatus(w, appointmentId)).toBe('confirmed');
+    expect(await wallet(w)).toEqual({ balancePaise: 100_000 - WALLET_PART, reservedPaise: 0, availablePaise: 100_000 - WALLET_PART });
+    const appointment = await request(w.t.http).get(`/api/appointments/${appointmentId}`).set(bearer(w.patient)).expect(200);
+    expect(appointment.body.payment).toMatchObject({ method: 'hybrid', paidPaise: FEE });
+  });
+
+  it.each([[0], [FEE], [FEE + 1]])('refuses a wallet part of %p paise', async (walletAmountPaise) => {
+    w = await paymentsWorld();
+    await topUp(w, 100_000);
+    const appointmentId = await hold(w);
+    await initiate(w, { appointmentId, method: 'hybrid', walletAmountPaise }, 400);
+    expect((await wallet(w)).reservedPaise).toBe(0);
+  });
+
+  it('answers 402 when the wallet cannot cover its part, and nothing changes', async () => {
+    w = await paymentsWorld();
+    await topUp(w, WALLET_PART - 1);
+    const appointmentId = await hold(w);
+    const before = await w.t.services.events.headPosition();
+    const res = await initiate(w, { appointmentId, method: 'hybrid', walletAmountPaise: WALLET_PART }, 402);
+    expect(res.body.code).toBe('insufficient_funds');
+    expect(await w.t.services.events.headPosition()).toBe(before);
+  });
+
+  it('a failed gateway part releases the reservation', async () => {
+    w = await paymentsWorld();
+    const { appointmentId, paymentId, orderId } = await started();
+    await checkout(w, orderId, 'failure');
+    await eventually(async () => expect(await wallet(w)).toEqual({ balancePaise: 100_000, reservedPaise: 0, availablePaise: 100_000 }));
+    expect(await eventTypes(w.t, `payment-${paymentId}`)).toContain('PaymentFailed');
+    expect(await appointmentStatus(w, appointmentId)).toBe('pending_payment');
+  });
+
+  it('an expired hold releases the reservation; a late gateway capture is then refunded to its source', async () => {
+    w = await paymentsWorld();
+    const { appointmentId, paymentId, orderId } = await started();
+    await expireHold(w, appointmentId);
+    await eventually(async () => expect(await wallet(w)).toEqual({ balancePaise: 100_000, reservedPaise: 0, availablePaise: 100_000 }));
+
+    const proof = await checkout(w, orderId, 'success');
+    await request(w.t.http).post('/api/payments/verify').send(proof).expect(200);
+    await eventually(async () => expect((await simulator(w.t).fetchPayment(proof.razorpay_payment_id)).status).toBe('refunded'));
+    const events = await w.t.services.events.readStream(`payment-${paymentId}`);
+    expect(events.filter((e) => e.type === 'PaymentCaptured').map((e) => e.data)).toEqual([
+      expect.objectContaining({ gatewayPaise: GATEWAY_PART, walletPaise: 0 }),
+    ]);
+    expect(events.filter((e) => e.type === 'RefundIssued').map((e) => e.data)).toEqual([
+      expect.objectContaining({ reason: 'late_capture', toSourcePaise: GATEWAY_PART, toWalletPaise: 0 }),
+    ]);
+    expect(await wallet(w)).toEqual({ balancePaise: 100_000, reservedPaise: 0, availablePaise: 100_000 });
+    expect(await appointmentStatus(w, appointmentId)).toBe('expired');
+  });
+
+  it('a cancellation refunds each part to where it came from', async () => {
+    w = await paymentsWorld();
+    const { appointmentId, orderId } = await started();
+    const proof = await checkout(w, orderId, 'success', false);
+    await request(w.t.http).post('/api/payments/verify').send(proof).expect(200);
+    const cancelled = await request(w.t.http).post(`/api/appointments/${appointmentId}/cancel`).set(bearer(w.doctor)).send({}).expect(200);
+    expect(cancelled.body.refund).toEqual({ amountPaise: FEE, destination: 'source' });
+    await eventually(async () => expect((await wallet(w)).balancePaise).toBe(100_000));
+    await eventually(async () => expect((await simulator(w.t).fetchPayment(proof.razorpay_payment_id)).status).toBe('refunded'));
+  });
+});
