@@ -122,6 +122,23 @@ describe('joining a consultation room', () => {
     expect(seenByDoctor.map((e) => e.event)).toEqual(['peer-joined', 'peer-joined']);
     expect((await stream(appointment.appointmentId)).filter((e) => e.type === 'ParticipantJoined')).toHaveLength(2);
   });
+
+  it('two tabs joining at the same moment still leave one socket for the party', async () => {
+    const d = await joined(doctor);
+    const tabs = await Promise.all([as(patient), as(patient)]);
+    const seen = tabs.map((tab) => recorder(tab));
+    await Promise.all(tabs.map((tab) => request(tab, 'join-room', { appointmentId: appointment.appointmentId })));
+    // Whichever joined last stays; the other one is told and disconnected (it may have been answered ok first).
+    if (tabs.every((tab) => tab.connected)) await Promise.race(tabs.map((tab) => next(tab, 'disconnect')));
+    const winner = tabs.find((tab) => tab.connected)!;
+    const loser = tabs.find((tab) => !tab.connected)!;
+    expect(winner && loser).toBeTruthy();
+    expect(seen[tabs.indexOf(loser)].map((e) => e.args[0])).toContainEqual(expect.objectContaining({ code: 'replaced' }));
+    const offer = next(winner, 'offer');
+    d.emit('offer', { appointmentId: appointment.appointmentId, sdp: { type: 'offer', sdp: 'v=0' } });
+    expect(await offer).toMatchObject({ from: doctor.userId });
+    expect(loser.connected).toBe(false);
+  });
 });
 
 describe('relaying signals', () => {

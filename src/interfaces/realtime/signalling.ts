@@ -44,6 +44,18 @@ type Ack = (answer: unknown) => void;
 type Refusal = { code: string; message: string };
 
 const roomOf = (id: string) => `consultation:${id}`;
+
+/** When a socket joined a room: clock time, then a per-instance sequence, then the socket id (a total order). */
+type JoinStamp = [number, number, string];
+
+/** What each socket carries, visible to every instance through `fetchSockets()`. */
+interface RoomSocketData {
+  actor: Actor;
+  joined?: Record<string, JoinStamp>;
+}
+
+const stampIn = (data: RoomSocketData, id: string, socketId: string): JoinStamp => data.joined?.[id] ?? [0, 0, socketId];
+const laterJoin = (a: JoinStamp, b: JoinStamp) => (a[0] - b[0] || a[1] - b[1] || a[2].localeCompare(b[2])) > 0;
 const userRoom = (userId: string) => `user:${userId}`;
 
 class Refused extends Error {
@@ -72,6 +84,7 @@ function parse<T>(schema: z.ZodType<T>, payload: unknown): T {
  */
 export function registerSignalling(io: Server, deps: SignallingDeps): void {
   const log = deps.log.child({ component: 'signalling' });
+  let sequence = 0;
 
   /** Everything a client sends is checked here: failures answer the sender and never escape. */
   const refusal = (error: unknown, event: string, socket: Socket): Refusal => {
@@ -81,7 +94,7 @@ export function registerSignalling(io: Server, deps: SignallingDeps): void {
   };
 
   io.on('connection', (socket: Socket) => {
-    const actor = (socket.data as { actor: Actor }).actor;
+    const { actor } = socket.data as RoomSocketData;
     const ctx: CommandContext = { actor, correlationId: socket.id };
     const bucket = new TokenBucket(RATE_BURST, RATE_PER_SECOND, () => deps.clock.now().getTime());
     void socket.join(userRoom(actor.userId));
@@ -108,23 +121,29 @@ export function registerSignalling(io: Server, deps: SignallingDeps): void {
       });
     };
 
-    /** The other sockets in a room (on any instance, through the adapter), with the room's parties. */
-    const othersIn = async (id: string) => (await io.in(roomOf(id)).fetchSockets())
-      .filter((s) => s.id !== socket.id)
-      .map((s) => ({ socket: s, actor: (s.data as { actor: Actor }).actor }));
+    const data = socket.data as RoomSocketData;
+
+    /** Everyone in a room, on any instance (through the adapter). */
+    const inRoom = async (id: string) => (await io.in(roomOf(id)).fetchSockets())
+      .map((s) => ({ socket: s, data: s.data as RoomSocketData }));
 
     on('join-room', async (payload) => {
       const { appointmentId: id } = parse(roomMessage, payload);
       const { role } = await deps.consultations.join(id, ctx);
-      const others = await othersIn(id);
+      data.joined = { ...data.joined, [id]: [deps.clock.now().getTime(), (sequence += 1), socket.id] };
       await socket.join(roomOf(id));
-      const olderTabs = others.filter((o) => o.actor.userId === actor.userId);
-      for (const old of olderTabs) {
-        old.socket.emit('error', { event: 'join-room', code: 'replaced', message: 'This consultation was opened in another tab.' });
-        old.socket.disconnect(true);
+      // Decided after joining, so two tabs joining at once still end with one: the later join wins.
+      const present = await inRoom(id);
+      const tabs = present.filter((p) => p.data.actor.userId === actor.userId);
+      const newest = tabs.reduce((a, b) => (laterJoin(stampIn(a.data, id, a.socket.id), stampIn(b.data, id, b.socket.id)) ? a : b));
+      for (const tab of tabs) {
+        if (tab.socket.id === newest.socket.id) continue;
+        tab.socket.emit('error', { event: 'join-room', code: 'replaced', message: 'This consultation was opened in another tab.' });
+        tab.socket.disconnect(true);
       }
+      if (newest.socket.id !== socket.id) throw new Refused('replaced', 'This consultation was opened in another tab.');
       socket.to(roomOf(id)).except(userRoom(actor.userId)).emit('peer-joined', { userId: actor.userId, role });
-      const peers = others.filter((o) => o.actor.userId !== actor.userId).map((o) => ({ userId: o.actor.userId, role: o.actor.role }));
+      const peers = present.filter((p) => p.data.actor.userId !== actor.userId).map((p) => ({ userId: p.data.actor.userId, role: p.data.actor.role }));
       return { appointmentId: id, role, peers };
     });
 
@@ -141,8 +160,8 @@ export function registerSignalling(io: Server, deps: SignallingDeps): void {
     /** Leaves a room; the party has left only when no other tab of theirs is still in it. */
     const leave = async (id: string) => {
       await socket.leave(roomOf(id));
-      const others = await othersIn(id);
-      if (others.some((o) => o.actor.userId === actor.userId)) return;
+      const others = (await inRoom(id)).filter((p) => p.socket.id !== socket.id);
+      if (others.some((p) => p.data.actor.userId === actor.userId)) return;
       io.to(roomOf(id)).emit('peer-left', { userId: actor.userId });
       await deps.consultations.leave(id, ctx);
     };
