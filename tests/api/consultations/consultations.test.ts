@@ -96,6 +96,12 @@ describe('GET /api/consultations/:appointmentId', () => {
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     await get('no-such-appointment', admin).expect(404);
     await request(t.http).get(`/api/consultations/${appointmentId}`).expect(401);
+    await get('x'.repeat(101), admin).expect(400);
+  });
+
+  it('is documented in the OpenAPI document with the ICE servers', async () => {
+    const { body } = await request(t.http).get('/api-docs.json').expect(200);
+    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/api/consultations/{appointmentId}', '/api/webrtc/ice-servers']));
   });
 
   it('ends by itself when both parties have been away for 10 minutes, not sooner', async () => {
