@@ -19,7 +19,9 @@ interface UserDoc {
 }
 
 export function formatInZone(iso: string, timezone: string): string {
-  return new Intl.DateTimeFormat('en-IN', { timeZone: timezone, dateStyle: 'full', timeStyle: 'short', timeZoneName: 'short' }).format(new Date(iso));
+  return new Intl.DateTimeFormat('en-IN', {
+    timeZone: timezone, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short',
+  }).format(new Date(iso));
 }
 
 const rupees = (paise: number): string => `₹${(paise / 100).toFixed(2)}`;
