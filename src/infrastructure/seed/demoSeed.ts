@@ -1,5 +1,6 @@
 import type { Services } from '../compositionRoot.js';
 import { seedIdentity } from './identitySeed.js';
+import { seedWallet } from './walletSeed.js';
 
 export interface SeedReport {
   /** Lines worth printing at start-up (accounts and passwords, in development only). */
@@ -15,8 +16,8 @@ export async function seedDemo(services: Services): Promise<SeedReport> {
   if ((await services.events.headPosition()) > 0) return report;
   // ---- seed parts: each context adds its step below ----
   // `people` (admin, auditor, doctors, patient with their user ids) is for the parts below.
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- until a later part reads it
   const people = await seedIdentity(services, report.lines);
+  await seedWallet(services, people.patient, report.lines);
 
   // ---- end of seed parts ----
   return report;
