@@ -231,6 +231,29 @@ export function schedulerContract(label: string, createStore: () => Promise<Sche
       expect(runs[0] - crashedStartedAt).toBeGreaterThanOrEqual(lockLifetime - 100);
     });
 
+    it('lets a running job finish on stop, so a restarted instance does not run it again', async () => {
+      const first = await open();
+      let started = false;
+      let finished = false;
+      first.scheduler.define(job, async () => {
+        started = true;
+        await sleep(300);
+        finished = true;
+      });
+      await first.scheduler.start();
+      await first.scheduler.schedule(job, new Date(), {});
+      await waitFor(() => started);
+      await close(first);
+      expect(finished).toBe(true);
+
+      const second = await open();
+      const runs: number[] = [];
+      second.scheduler.define(job, async () => { runs.push(Date.now()); });
+      await second.scheduler.start();
+      await sleep(500);
+      expect(runs).toEqual([]);
+    });
+
     it('rejects an invalid run time', async () => {
       const { scheduler } = await open();
       await expect(scheduler.schedule(job, new Date('nope'), {})).rejects.toThrow(TypeError);
