@@ -1,11 +1,12 @@
 /**
  * Durable delayed jobs (Agenda in both profiles). Handlers must be idempotent: a job may run again
- * after a crash between its effect and its completion.
+ * after a crash between its effect and its completion. Job data must be plain JSON (times as ISO
+ * strings): the embedded profile stores it as JSON text.
  */
 export interface JobOptions {
   /** Total attempts including the first; failures retry with exponential backoff. Default 1. */
   attempts?: number;
-  /** Base delay for the exponential backoff, in milliseconds. */
+  /** Base delay for the exponential backoff, in milliseconds (default 1000): waits are base, 2×base, 4×base… */
   backoffMs?: number;
   concurrency?: number;
 }
