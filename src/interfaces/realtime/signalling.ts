@@ -94,7 +94,8 @@ export function registerSignalling(io: Server, deps: SignallingDeps): void {
   };
 
   io.on('connection', (socket: Socket) => {
-    const { actor } = socket.data as RoomSocketData;
+    const data = socket.data as RoomSocketData;
+    const { actor } = data;
     const ctx: CommandContext = { actor, correlationId: socket.id };
     const bucket = new TokenBucket(RATE_BURST, RATE_PER_SECOND, () => deps.clock.now().getTime());
     void socket.join(userRoom(actor.userId));
@@ -107,11 +108,11 @@ export function registerSignalling(io: Server, deps: SignallingDeps): void {
       else socket.emit('error', { event, ...refused });
     });
 
-    const on = (event: string, run: (payload: unknown, ack: Ack | null) => Promise<unknown>) => {
+    const on = (event: string, run: (payload: unknown) => Promise<unknown>) => {
       socket.on(event, async (payload: unknown, maybeAck?: unknown) => {
         const ack = typeof maybeAck === 'function' ? (maybeAck as Ack) : null;
         try {
-          const answer = await run(payload, ack);
+          const answer = await run(payload);
           ack?.({ ok: true, ...(answer as object | undefined) });
         } catch (error) {
           const { code, message } = refusal(error, event, socket);
@@ -120,8 +121,6 @@ export function registerSignalling(io: Server, deps: SignallingDeps): void {
         }
       });
     };
-
-    const data = socket.data as RoomSocketData;
 
     /** Everyone in a room, on any instance (through the adapter). */
     const inRoom = async (id: string) => (await io.in(roomOf(id)).fetchSockets())
@@ -132,6 +131,11 @@ export function registerSignalling(io: Server, deps: SignallingDeps): void {
       const { role } = await deps.consultations.join(id, ctx);
       data.joined = { ...data.joined, [id]: [deps.clock.now().getTime(), (sequence += 1), socket.id] };
       await socket.join(roomOf(id));
+      // Gone while the join was being recorded: record the departure too, unless another tab is in.
+      if (socket.disconnected) {
+        await leave(id);
+        throw new Refused('disconnected', 'The connection closed during the join.');
+      }
       // Decided after joining, so two tabs joining at once still end with one: the later join wins.
       const present = await inRoom(id);
       const tabs = present.filter((p) => p.data.actor.userId === actor.userId);
