@@ -523,6 +523,29 @@ export function eventStoreContract(name: string, factory: ContractFactory): void
         ]);
         expect(verifyChain(raw).valid).toBe(true);
       });
+
+      it('a failing upcaster fails the read and the subscription (to be retried), raw reads still work', async () => {
+        await harness.cleanup();
+        harness = await factory({
+          upcast: (event) => {
+            if (event.type === 'contract.Poison') throw new Error('upcaster failed');
+            return event;
+          },
+        });
+        store = harness.store;
+        const stream = newStream();
+        const head = await store.headPosition();
+        await store.append(stream, [anEvent(), anEvent({ type: 'contract.Poison' })], 'no_stream');
+
+        await expect(store.readStream(stream)).rejects.toThrow('upcaster failed');
+        const subscription = store.subscribeToAll({ fromPosition: head });
+        try {
+          await expect(take(subscription, new Set([stream]), 2)).rejects.toThrow('upcaster failed');
+        } finally {
+          await subscription.close();
+        }
+        expect(await store.readStream(stream, { raw: true })).toHaveLength(2);
+      });
     });
   });
 }

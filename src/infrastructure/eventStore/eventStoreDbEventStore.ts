@@ -110,7 +110,8 @@ export class EventStoreDbEventStore implements EventStore {
         const hash = hashEvent(previousHash, event.type, event.data, event.metadata);
         previousHash = hash;
         const metadata: EventMetadata = { ...event.metadata, hash };
-        return jsonEvent({ id: event.metadata.eventId, type: event.type, data: event.data as JSONType, metadata: { ...metadata } });
+        // The chain hashes JSON.stringify(data ?? null) and the metadata text; the client serialises both the same way.
+        return jsonEvent({ id: event.metadata.eventId, type: event.type, data: (event.data ?? null) as JSONType, metadata: { ...metadata } });
       });
       try {
         const result = await this.client.appendToStream(streamId, data, { expectedRevision: actual === -1 ? NO_STREAM : BigInt(actual) });
@@ -265,7 +266,13 @@ class LiveSubscription implements Subscription {
       // Positions only grow; anything at or before the last delivered one is a repeat.
       if (!event || event.position <= this.after) return;
       this.after = event.position;
-      this.push(upcast(event));
+      try {
+        this.push(upcast(event));
+      } catch (error) {
+        // An upcaster bug must reach the consumer (who retries from its checkpoint), not crash the process.
+        this.finish(error);
+        void source.unsubscribe();
+      }
     });
     source.on('error', (error: unknown) => this.finish(error));
     source.on('end', () => this.finish(null));
