@@ -18,11 +18,14 @@ export interface WalletTransactionDoc extends Document {
   paymentId: string | null;
   at: string;
   position: number;
+  visible: boolean;
 }
 
+const reservationLine = (userId: string, reservationId: string) => `reservation:${userId}:${reservationId}`;
+
 /**
- * Balances per user and a ledger of what moved. A capture is not listed on its own: the debit it
- * causes (same append) is the line the patient cares about.
+ * Balances per user and a ledger of what moved: credits, debits, and reservations while they are held
+ * or after they were released (a captured reservation's line gives way to its debit).
  */
 export const walletProjection: Projection = {
   name: 'wallets',
@@ -37,7 +40,9 @@ export const walletProjection: Projection = {
     const current = await read.get<WalletDoc>(WALLETS, userId);
     let balance = current?.balancePaise ?? 0;
     let reserved = current?.reservedPaise ?? 0;
-    let line: Omit<WalletTransactionDoc, 'id' | 'userId' | 'at' | 'position'> | null = null;
+    let line: Omit<WalletTransactionDoc, 'id' | 'userId' | 'at' | 'position' | 'visible'> | null = null;
+    let lineId = recorded.metadata.eventId;
+    const extra: Write[] = [];
     switch (event.type) {
       case 'WalletCredited':
         balance += event.data.amountPaise;
@@ -46,9 +51,13 @@ export const walletProjection: Projection = {
       case 'WalletFundsReserved':
         reserved += event.data.amountPaise;
         line = { kind: 'reservation', reason: null, amountPaise: event.data.amountPaise, paymentId: event.data.paymentId };
+        lineId = reservationLine(userId, event.data.reservationId);
         break;
       case 'WalletReservationCaptured':
         reserved -= event.data.amountPaise;
+        // The debit line (same append) says it all; the hold it came from is no longer news. Hidden,
+        // not deleted: the position guard then keeps a replayed reservation from reappearing.
+        extra.push({ collection: WALLET_TRANSACTIONS, id: reservationLine(userId, event.data.reservationId), set: { visible: false } });
         break;
       case 'WalletDebited':
         balance -= event.data.amountPaise;
@@ -65,8 +74,8 @@ export const walletProjection: Projection = {
       set: { userId, balancePaise: balance, reservedPaise: reserved, availablePaise: balance - reserved, updatedAt: at },
     }];
     if (line) {
-      writes.push({ collection: WALLET_TRANSACTIONS, id: recorded.metadata.eventId, set: { ...line, userId, at, position: recorded.position } });
+      writes.push({ collection: WALLET_TRANSACTIONS, id: lineId, set: { ...line, userId, at, position: recorded.position, visible: true } });
     }
-    return writes;
+    return [...writes, ...extra];
   },
 };

@@ -13,7 +13,7 @@ export function walletQueries(reads: ReadView) {
     },
     /** Newest first, `page` from 1. */
     async transactions(userId: string, page: number) {
-      const docs = await reads.find<WalletTransactionDoc>(WALLET_TRANSACTIONS, { userId }, {
+      const docs = await reads.find<WalletTransactionDoc>(WALLET_TRANSACTIONS, { userId, visible: true }, {
         sort: { position: -1 }, skip: (page - 1) * TRANSACTIONS_PAGE_SIZE, limit: TRANSACTIONS_PAGE_SIZE,
       });
       return docs.map((d) => ({ transactionId: d.id, kind: d.kind, reason: d.reason, amountPaise: d.amountPaise, paymentId: d.paymentId, at: d.at }));

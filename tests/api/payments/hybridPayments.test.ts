@@ -25,9 +25,14 @@ describe('paying for an appointment partly from the wallet (hybrid)', () => {
     expect(body).toMatchObject({ status: 'created', razorpay: { orderId, amountPaise: GATEWAY_PART, currency: 'INR' } });
     expect(await wallet(w)).toEqual({ balancePaise: 100_000, reservedPaise: WALLET_PART, availablePaise: 100_000 - WALLET_PART });
 
+    const ledger = async () => (await request(w.t.http).get('/api/wallet/transactions').set(bearer(w.patient)).expect(200)).body.items
+      .map((i: { kind: string; amountPaise: number }) => [i.kind, i.amountPaise]);
+    expect(await ledger()).toEqual([['reservation', WALLET_PART], ['credit', 100_000]]);
+
     const proof = await checkout(w, orderId, 'success');
     await request(w.t.http).post('/api/payments/verify').send(proof).expect(200);
     expect(await appointmentStatus(w, appointmentId)).toBe('confirmed');
+    expect(await ledger()).toEqual([['debit', WALLET_PART], ['credit', 100_000]]);
     expect(await wallet(w)).toEqual({ balancePaise: 100_000 - WALLET_PART, reservedPaise: 0, availablePaise: 100_000 - WALLET_PART });
     const appointment = await request(w.t.http).get(`/api/appointments/${appointmentId}`).set(bearer(w.patient)).expect(200);
     expect(appointment.body.payment).toMatchObject({ method: 'hybrid', paidPaise: FEE });

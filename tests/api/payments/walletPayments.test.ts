@@ -56,7 +56,10 @@ describe('paying for an appointment from the wallet', () => {
     expect(await appointmentStatus(w, appointmentId)).toBe('confirmed');
     expect(await wallet(w)).toEqual({ balancePaise: 30_000, reservedPaise: 0, availablePaise: 30_000 });
     const ledger = (await request(w.t.http).get('/api/wallet/transactions').set(bearer(w.patient)).expect(200)).body.items;
-    expect(ledger[0]).toMatchObject({ kind: 'debit', amountPaise: FEE, paymentId: res.body.paymentId });
+    expect(ledger).toEqual([
+      expect.objectContaining({ kind: 'debit', amountPaise: FEE, paymentId: res.body.paymentId }),
+      expect.objectContaining({ kind: 'credit', reason: 'topup', amountPaise: 80_000 }),
+    ]);
   });
 
   it('answers 402 when the balance is short, and nothing changes', async () => {
