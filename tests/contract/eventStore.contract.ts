@@ -240,6 +240,23 @@ export function eventStoreContract(name: string, factory: ContractFactory): void
         await expect(store.append(stream, events(1), 3)).resolves.toMatchObject({ nextRevision: 4 });
         expect(verifyChain(await store.readStream(stream, { raw: true }))).toEqual({ valid: true, events: 5 });
       });
+
+      it('a failure among concurrent appends stays with its own append', async () => {
+        const [a, b, c] = [newStream(), newStream(), newStream()];
+        await store.append(a, events(1), 'no_stream');
+        const good = [anEvent(), anEvent()];
+        const results = await Promise.allSettled([
+          store.append(a, [good[0]], 0),
+          store.append(a, events(1), 'no_stream'),
+          store.append(b, [anEvent(), anEvent({ data: { big: 1n } })], 'no_stream'),
+          store.append(c, [good[1]], 'no_stream'),
+        ]);
+        expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+        expect(ids(await store.readStream(a)).slice(1)).toEqual([good[0].metadata.eventId]);
+        expect(await store.readStream(b)).toEqual([]);
+        expect(ids(await store.readStream(c))).toEqual([good[1].metadata.eventId]);
+        await expect(store.append(b, events(1), 'no_stream')).resolves.toMatchObject({ nextRevision: 0 });
+      });
     });
 
     describe('optimistic concurrency under parallel appends', () => {
