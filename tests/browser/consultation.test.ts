@@ -32,11 +32,13 @@ suite(title, () => {
   let browser: Browser;
   let patient: GivenUser;
   let doctor: GivenUser;
+  let slots: string[];
   const problems: string[] = [];
 
   beforeAll(async () => {
     server = await startConsultationServer();
     [patient, doctor] = await Promise.all([user(server, 'patient'), user(server, 'doctor')]);
+    slots = await givenDoctorSlots(server, doctor);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -74,17 +76,20 @@ suite(title, () => {
     return hv?.pc?.connectionState === 'connected' && hv.remoteTracks.some((t) => t.kind === 'video');
   }, undefined, { timeout: CONNECT_TIMEOUT_MS });
 
-  it('patient and doctor join through /demo/consultation, connect, and each receives the other\'s video', async () => {
-    const { appointmentId } = await givenAppointment(server, patient, await givenDoctorSlots(server, doctor));
-    const patientPage = await openAs(patient, appointmentId);
-    await patientPage.waitForFunction(() => (globalThis as unknown as Partial<BrowserWindow>).hv?.state === 'waiting', undefined, { timeout: 10_000 });
-    const doctorPage = await openAs(doctor, appointmentId);
-
-    await Promise.all([connectedWithVideo(patientPage), connectedWithVideo(doctorPage)]).catch(async (error: Error) => {
+  const bothConnected = (patientPage: Page, doctorPage: Page) =>
+    Promise.all([connectedWithVideo(patientPage), connectedWithVideo(doctorPage)]).catch(async (error: Error) => {
       // Say where each side got stuck.
       const sides = JSON.stringify({ patient: await stateOf(patientPage), doctor: await stateOf(doctorPage) }, null, 2);
       throw new Error(`${error.message}\n${sides}\n${problems.join('\n')}`);
     });
+
+  it('patient and doctor join through /demo/consultation, connect, and each receives the other\'s video', async () => {
+    const { appointmentId } = await givenAppointment(server, patient, slots);
+    const patientPage = await openAs(patient, appointmentId);
+    await patientPage.waitForFunction(() => (globalThis as unknown as Partial<BrowserWindow>).hv?.state === 'waiting', undefined, { timeout: 10_000 });
+    const doctorPage = await openAs(doctor, appointmentId);
+
+    await bothConnected(patientPage, doctorPage);
     for (const page of [patientPage, doctorPage]) {
       expect(await stateOf(page)).toMatchObject({ state: 'connected', connectionState: 'connected', remoteVideoTracks: 1, errors: [] });
     }
@@ -92,5 +97,16 @@ suite(title, () => {
 
     const consultation = await fetch(`${server.url}/api/consultations/${appointmentId}`, { headers: { Authorization: `Bearer ${patient.token}` } });
     expect(await consultation.json()).toMatchObject({ appointmentId, status: 'active' });
+  }, 60_000);
+
+  it('the call comes back when the patient reloads the page', async () => {
+    const { appointmentId } = await givenAppointment(server, patient, slots);
+    const patientPage = await openAs(patient, appointmentId);
+    const doctorPage = await openAs(doctor, appointmentId);
+    await bothConnected(patientPage, doctorPage);
+
+    await patientPage.reload();
+    await bothConnected(patientPage, doctorPage);
+    expect(await stateOf(doctorPage)).toMatchObject({ state: 'connected', remoteVideoTracks: 1 });
   }, 60_000);
 });
