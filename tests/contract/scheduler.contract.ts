@@ -254,6 +254,24 @@ export function schedulerContract(label: string, createStore: () => Promise<Sche
       expect(runs).toEqual([]);
     });
 
+    it('keeps a job that runs longer than its lock lifetime from starting again elsewhere', async () => {
+      const lockLifetime = 400;
+      const a = await open({ lockLifetime });
+      const b = await open({ lockLifetime });
+      const runs: string[] = [];
+      for (const [label, { scheduler }] of [['a', a], ['b', b]] as const) {
+        scheduler.define(job, async () => {
+          runs.push(label);
+          await sleep(3 * lockLifetime);
+        });
+        await scheduler.start();
+      }
+      await a.scheduler.schedule(job, new Date(), {});
+      await waitFor(() => runs.length > 0);
+      await sleep(4 * lockLifetime);
+      expect(runs).toHaveLength(1);
+    });
+
     it('rejects an invalid run time', async () => {
       const { scheduler } = await open();
       await expect(scheduler.schedule(job, new Date('nope'), {})).rejects.toThrow(TypeError);

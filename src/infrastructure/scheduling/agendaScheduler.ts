@@ -28,7 +28,10 @@ export interface SchedulerLogger {
 export interface SchedulerOptions {
   /** How often Agenda looks for due jobs, in ms. Default 5000. Jobs due sooner than this are timed exactly. */
   processEvery?: number;
-  /** A lock older than this (ms) counts as left by a crashed worker and the job runs again. Default 10 min. */
+  /**
+   * A lock not refreshed for this long (ms) counts as left by a crashed worker, and the job runs
+   * again elsewhere. Running jobs refresh their lock every third of it. Default 30 s.
+   */
   lockLifetime?: number;
   /** How long `stop()` waits for running jobs to finish, in ms. Default 10 s. */
   stopTimeout?: number;
@@ -49,6 +52,7 @@ export interface MongoSchedulerOptions extends SchedulerOptions {
 const UNIQUE_KEY_FIELD = '__uniqueKey';
 const DEFAULT_BACKOFF_MS = 1000;
 const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+const DEFAULT_LOCK_LIFETIME_MS = 30_000;
 
 const silentLogger: SchedulerLogger = { info: () => {}, warn: () => {}, error: () => {} };
 
@@ -80,7 +84,9 @@ export class AgendaScheduler implements Scheduler {
   private readonly agenda: Agenda;
   private readonly logger: SchedulerLogger;
   private readonly stopTimeout: number;
+  private readonly lockLifetime: number;
   private readonly running = new Set<Job>();
+  private readonly heartbeats = new Set<NodeJS.Timeout>();
   private readonly idle = new Set<() => void>();
 
   constructor(
@@ -90,11 +96,12 @@ export class AgendaScheduler implements Scheduler {
   ) {
     this.logger = options.logger ?? silentLogger;
     this.stopTimeout = options.stopTimeout ?? DEFAULT_STOP_TIMEOUT_MS;
+    this.lockLifetime = options.lockLifetime ?? DEFAULT_LOCK_LIFETIME_MS;
     this.agenda = new Agenda({
       backend,
       name: options.name,
       processEvery: options.processEvery ?? 5000,
-      defaultLockLifetime: options.lockLifetime,
+      defaultLockLifetime: this.lockLifetime,
       // A finished one-time job has nothing left to do; failed ones stay for inspection.
       removeOnComplete: true,
     });
@@ -120,7 +127,13 @@ export class AgendaScheduler implements Scheduler {
         // Agenda counts failures, reset on success; a crash mid-run is not a counted attempt.
         const attempt = (job.attrs.failCount ?? 0) + 1;
         const { [UNIQUE_KEY_FIELD]: _key, ...data } = job.attrs.data ?? {};
-        await handler(data, { attempt, lastAttempt: attempt >= attempts });
+        const heartbeat = this.keepLocked(job);
+        try {
+          await handler(data, { attempt, lastAttempt: attempt >= attempts });
+        } finally {
+          clearInterval(heartbeat);
+          this.heartbeats.delete(heartbeat);
+        }
       },
       {
         concurrency: options.concurrency,
@@ -160,7 +173,24 @@ export class AgendaScheduler implements Scheduler {
   async stop(): Promise<void> {
     await this.agenda.stop(false);
     await this.whenIdle();
+    // Jobs still running now are abandoned: their locks lapse and another worker takes them.
+    for (const heartbeat of this.heartbeats) clearInterval(heartbeat);
+    this.heartbeats.clear();
     if (this.backend.ownsConnection) await this.backend.disconnect();
+  }
+
+  /**
+   * A short lock lifetime gives quick recovery from a crash; refreshing the lock while the handler
+   * runs keeps a long job from being cancelled by Agenda and started again by another worker.
+   */
+  private keepLocked(job: Job): NodeJS.Timeout {
+    const heartbeat = setInterval(() => {
+      job.touch().catch((error: unknown) => {
+        this.logger.warn({ job: job.attrs.name, jobId: String(job.attrs._id), err: String(error) }, 'could not refresh job lock');
+      });
+    }, this.lockLifetime / 3);
+    this.heartbeats.add(heartbeat);
+    return heartbeat;
   }
 
   private whenIdle(): Promise<void> {
