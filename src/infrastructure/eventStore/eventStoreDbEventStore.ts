@@ -109,9 +109,8 @@ export class EventStoreDbEventStore implements EventStore {
       const data = events.map((event) => {
         const hash = hashEvent(previousHash, event.type, event.data, event.metadata);
         previousHash = hash;
-        const metadata: EventMetadata = { ...event.metadata, hash };
-        // The chain hashes JSON.stringify(data ?? null) and the metadata text; the client serialises both the same way.
-        return jsonEvent({ id: event.metadata.eventId, type: event.type, data: (event.data ?? null) as JSONType, metadata: { ...metadata } });
+        // The chain hashes JSON.stringify(data ?? null) and of the metadata; the client serialises both the same way.
+        return jsonEvent({ id: event.metadata.eventId, type: event.type, data: (event.data ?? null) as JSONType, metadata: { ...event.metadata, hash } });
       });
       try {
         const result = await this.client.appendToStream(streamId, data, { expectedRevision: actual === -1 ? NO_STREAM : BigInt(actual) });
