@@ -52,7 +52,7 @@ describe('hold expiry with the real scheduler', () => {
   it('an unpaid hold is released when its time is up and the appointment expires; a paid one is left alone', async () => {
     const t = await startTestApp({ clock: new FakeClock(new Date()), env });
     cleanups.push(() => t.close());
-    const { patient, slots } = await setUp(t);
+    const { doctor, patient, slots } = await setUp(t);
 
     t.clock.set(new Date());
     const paid = await givenHold(t, patient, slots[0]);
@@ -70,7 +70,7 @@ describe('hold expiry with the real scheduler', () => {
     const released = (await t.services.events.readStream(`slot-${slots[1]}`))[2];
     expect(released.data).toMatchObject({ appointmentId: unpaid, reason: 'payment_timeout' });
     expect(released.metadata.actor).toEqual({ userId: 'system', role: 'system' });
-    const board = await request(t.http).get(`/api/doctors/${released.data && (released.data as { doctorId: string }).doctorId}/slots?status=available`).expect(200);
+    const board = await request(t.http).get(`/api/doctors/${doctor.userId}/slots?status=available`).expect(200);
     expect(board.body.items.map((s: { slotId: string }) => s.slotId)).toContain(slots[1]);
 
     // The paid hold's job was due 10 ms earlier; give it a moment more, then nothing must have changed.
