@@ -89,5 +89,5 @@ describe('SqliteEventStore crash safety (synchronous=FULL)', () => {
       await store.close();
       db.close();
     }
-  });
+  }, START_TIMEOUT_MS + RUN_MS + 20_000);
 });
