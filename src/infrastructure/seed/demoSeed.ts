@@ -1,5 +1,6 @@
 import type { Services } from '../compositionRoot.js';
 import { seedIdentity } from './identitySeed.js';
+import { seedSlots } from './schedulingSeed.js';
 import { seedWallet } from './walletSeed.js';
 
 export interface SeedReport {
@@ -17,6 +18,7 @@ export async function seedDemo(services: Services): Promise<SeedReport> {
   // ---- seed parts: each context adds its step below ----
   // `people` (admin, auditor, doctors, patient with their user ids) is for the parts below.
   const people = await seedIdentity(services, report.lines);
+  await seedSlots(services, people.doctors, report.lines);
   await seedWallet(services, people.patient, report.lines);
 
   // ---- end of seed parts ----
