@@ -38,7 +38,7 @@ describe('SQLite scheduler specifics', () => {
   });
 
   it('runs a job scheduled in this process without waiting for the next poll', async () => {
-    opened = await store.open({ processEvery: 10_000 });
+    opened = await store.open({ processEvery: 2000, lockLifetime: 1000 });
     const { scheduler } = opened;
     const runs: number[] = [];
     scheduler.define('prompt', async () => { runs.push(Date.now()); });
@@ -48,7 +48,7 @@ describe('SQLite scheduler specifics', () => {
     await scheduler.schedule('prompt', new Date(dueNow), {});
     const dueSoon = new Date(Date.now() + 300);
     await scheduler.schedule('prompt', dueSoon, {});
-    const deadline = Date.now() + 3000;
+    const deadline = Date.now() + 2500;
     while (runs.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(runs).toHaveLength(2);
     expect(runs[0] - dueNow).toBeLessThan(1500);
