@@ -10,6 +10,7 @@ import { signatureMatches, webhookSignature } from './gatewaySignature.js';
 import { paymentForOrder } from './paymentLookup.js';
 import { step, type PaymentsDeps } from './paymentsDeps.js';
 import { paymentStream } from './paymentStream.js';
+import { isTransient } from './reactorFailures.js';
 import { BadSignature } from './verifyCheckout.js';
 
 export const webhookStream = (webhookEventId: string): string => `gateway-webhook-${webhookEventId}`;
@@ -112,9 +113,13 @@ export function webhookInboxReactor(deps: PaymentsDeps): Reactor {
           gatewayPaise: notice.amountPaise,
         }, ctx);
       } catch (error) {
-        if (!(error instanceof PaymentMismatch)) throw error;
-        deps.log.warn({ suspicious: true, webhookEventId, orderId: notice.orderId, gatewayPaymentId: notice.gatewayPaymentId, reason: error.message },
-          'suspicious webhook refused');
+        if (error instanceof PaymentMismatch) {
+          deps.log.warn({ suspicious: true, webhookEventId, orderId: notice.orderId, gatewayPaymentId: notice.gatewayPaymentId, reason: error.message },
+            'suspicious webhook refused');
+          return;
+        }
+        if (isTransient(error)) throw error;
+        deps.log.error({ webhookEventId, paymentId: payment.paymentId, reason: (error as Error).message }, 'webhook could not be applied; needs attention');
       }
     },
   };

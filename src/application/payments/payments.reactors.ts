@@ -1,5 +1,5 @@
 import { issueRefund, paymentDecider, type PaymentEvent, type PaymentRecord } from '../../domain/payments/payment.js';
-import { DomainError } from '../../domain/shared/errors.js';
+import { Invalid } from '../../domain/shared/errors.js';
 import { systemActor } from '../../domain/shared/event.js';
 import type { WalletEvent } from '../../domain/wallet/wallet.js';
 import { handle, type CommandContext } from '../eventSourcing/commandHandler.js';
@@ -8,6 +8,7 @@ import type { RecordedEvent } from '../ports/eventStore.js';
 import { captureReportedPayment, settlePayment } from './capturePayment.js';
 import { PAYMENTS, type PaymentDoc } from './payments.projection.js';
 import type { PaymentsDeps } from './paymentsDeps.js';
+import { retryingOnlyTransient } from './reactorFailures.js';
 import { loadPayment, paymentStream } from './paymentStream.js';
 
 const contextOf = (event: RecordedEvent): CommandContext =>
@@ -29,14 +30,11 @@ export function refundReactor(deps: PaymentsDeps): Reactor {
       const refund = event.data as RefundIssued;
       const payment = await loadPayment(deps.handler.events, refund.paymentId) as PaymentRecord;
       if (refund.toSourcePaise > 0) {
-        if (!payment.gatewayPaymentId) throw new Error(`payment ${payment.paymentId} has no gateway payment to refund`);
-        try {
+        // The gateway refusing (not merely being down) will not change on retry: a person must look.
+        await retryingOnlyTransient(deps.log, name, event, async () => {
+          if (!payment.gatewayPaymentId) throw new Invalid('no_gateway_payment', `payment ${payment.paymentId} has no gateway payment to refund`);
           await deps.gateway.refund(payment.gatewayPaymentId, refund.toSourcePaise, refund.refundId);
-        } catch (error) {
-          // The gateway refusing (not merely being down) will not change on retry: a person must look.
-          if (!(error instanceof DomainError && error.kind === 'invalid')) throw error;
-          deps.log.error({ paymentId: payment.paymentId, refundId: refund.refundId, reason: error.message }, 'gateway refused a refund; needs attention');
-        }
+        });
       }
       if (refund.toWalletPaise > 0) {
         await deps.wallet.credit({
@@ -71,15 +69,12 @@ export function cancellationRefundReactor(deps: PaymentsDeps): Reactor {
     async react(event) {
       const { refund } = event.data as { refund: { amountPaise: number; destination: 'wallet' | 'source'; paymentId: string } | null };
       if (!refund || refund.amountPaise <= 0) return;
-      try {
+      // E.g. a payment already given back as a late capture has nothing left to refund: logged, not retried.
+      await retryingOnlyTransient(deps.log, 'payments-cancellation-refunds', event, async () => {
         await handle(deps.handler, paymentStream(refund.paymentId), paymentDecider, (p) => issueRefund(p, {
           refundId: `cancel:${event.metadata.eventId}`, amountPaise: refund.amountPaise, destination: refund.destination, reason: 'cancellation',
         }), contextOf(event));
-      } catch (error) {
-        // E.g. the payment was already given back as a late capture: nothing is left to refund.
-        if (!(error instanceof DomainError) || error.kind === 'unavailable') throw error;
-        deps.log.error({ paymentId: refund.paymentId, reason: error.message }, 'cancellation refund not issued');
-      }
+      });
     },
   };
 }
@@ -118,16 +113,18 @@ export function settlementReactor(deps: PaymentsDeps): Reactor {
     handles: ['PaymentCaptured', 'WalletDebited'],
     async react(event) {
       const ctx = contextOf(event);
-      if (event.type === 'PaymentCaptured') {
-        const payment = await loadPayment(deps.handler.events, (event.data as { paymentId: string }).paymentId);
-        if (payment.status === 'captured') await settle(payment, ctx);
-        return;
-      }
-      const { paymentId } = (event as unknown as { data: Extract<WalletEvent, { type: 'WalletDebited' }>['data'] }).data;
-      const payment = await loadPayment(deps.handler.events, paymentId);
-      if (payment.status === 'initiated' && payment.method === 'wallet') {
-        await capture({ paymentId, via: 'wallet', orderId: null, gatewayPaymentId: null, gatewayPaise: 0 }, ctx);
-      }
+      await retryingOnlyTransient(deps.log, 'payments-settlement', event, async () => {
+        if (event.type === 'PaymentCaptured') {
+          const payment = await loadPayment(deps.handler.events, (event.data as { paymentId: string }).paymentId);
+          if (payment.status === 'captured') await settle(payment, ctx);
+          return;
+        }
+        const { paymentId } = (event as unknown as { data: Extract<WalletEvent, { type: 'WalletDebited' }>['data'] }).data;
+        const payment = await loadPayment(deps.handler.events, paymentId);
+        if (payment.status === 'initiated' && payment.method === 'wallet') {
+          await capture({ paymentId, via: 'wallet', orderId: null, gatewayPaymentId: null, gatewayPaise: 0 }, ctx);
+        }
+      });
     },
   };
 }

@@ -59,3 +59,17 @@ describe('the local Razorpay simulator', () => {
     await sim.idle();
   });
 });
+
+describe('with Razorpay credentials configured', () => {
+  it('the simulator and its checkout route are not there', async () => {
+    const { startTestApp } = await import('../../support/testApp.js');
+    const request = (await import('supertest')).default;
+    const t = await startTestApp({ env: { RAZORPAY_KEY_ID: 'rzp_test_real', RAZORPAY_KEY_SECRET: 'real-secret' } });
+    try {
+      expect(t.services.razorpaySimulator).toBeNull();
+      await request(t.http).post('/api/dev/razorpay/checkout').send({ orderId: 'order_x', outcome: 'success' }).expect(404);
+    } finally {
+      await t.close();
+    }
+  });
+});
