@@ -112,11 +112,28 @@ describe('booking a slot', () => {
     await expect(t.services.appointments.getAppointment(appointmentId)).resolves.toMatchObject({ status: 'confirmed', paymentMethod: 'wallet' });
   });
 
+  it('a repeated request with the same Idempotency-Key holds once and answers the same', async () => {
+    const send = () => request(t.http).post('/api/appointments').set(bearer(otherPatient)).set('Idempotency-Key', 'book-once').send({ slotId: slots[2] });
+    const first = await send().expect(201);
+    const again = await send().expect(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    const stream = await t.services.events.readStream(`slot-${slots[2]}`);
+    expect(stream.filter((e) => e.type === 'SlotHeld')).toHaveLength(1);
+  });
+
+  it('documents its routes in the OpenAPI document', async () => {
+    const doc = (await request(t.http).get('/api-docs.json').expect(200)).body;
+    for (const path of ['/api/doctors', '/api/doctors/{doctorId}/slots', '/api/appointments', '/api/appointments/{id}/cancel', '/api/audit/streams/{streamId}/verify']) {
+      expect(doc.paths[path]).toBeDefined();
+    }
+  });
+
   it('lists a doctor\'s own appointments by status and time', async () => {
     const res = await request(t.http).get('/api/appointments').query({ status: 'confirmed', from: '2030-01-08T00:00:00Z' }).set(bearer(doctor)).expect(200);
     expect(res.body.items).toHaveLength(1);
     expect(res.body.items[0]).toMatchObject({ doctorId: doctor.userId, status: 'confirmed' });
-    const none = await request(t.http).get('/api/appointments').query({ to: '2030-01-08T00:00:00Z' }).set(bearer(doctor)).expect(200);
+    const none = await request(t.http).get('/api/appointments').query({ status: 'confirmed', to: '2030-01-08T00:00:00Z' }).set(bearer(doctor)).expect(200);
     expect(none.body.items).toEqual([]);
     await request(t.http).get('/api/appointments?status=lost').set(bearer(doctor)).expect(400);
   });
