@@ -34,6 +34,7 @@ describe('SQLite scheduler specifics', () => {
   beforeEach(async () => { store = await onTmpFile(); });
   afterEach(async () => {
     await opened?.close();
+    opened = undefined;
     await store.destroy();
   });
 
@@ -54,5 +55,22 @@ describe('SQLite scheduler specifics', () => {
     expect(runs[0] - dueNow).toBeLessThan(1500);
     expect(runs[1]).toBeGreaterThanOrEqual(dueSoon.getTime() - 5);
     expect(runs[1] - dueSoon.getTime()).toBeLessThan(1500);
+  });
+
+  it('logs a failed attempt as a warning and the last one as an error', async () => {
+    const entries: { level: string; msg: string; fields: Record<string, unknown> }[] = [];
+    const record = (level: string) => (fields: Record<string, unknown>, msg: string) => { entries.push({ level, msg, fields }); };
+    opened = await store.open({ processEvery: 50, lockLifetime: 1000, logger: { info: record('info'), warn: record('warn'), error: record('error') } });
+    const { scheduler } = opened;
+    scheduler.define('flaky', async () => { throw new Error('mail server down'); }, { attempts: 2, backoffMs: 50 });
+    await scheduler.start();
+
+    await scheduler.schedule('flaky', new Date(), {});
+    const deadline = Date.now() + 5000;
+    while (entries.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(entries.map(({ level, fields }) => [level, fields.attempt, fields.err])).toEqual([
+      ['warn', 1, 'mail server down'],
+      ['error', 2, 'mail server down'],
+    ]);
   });
 });

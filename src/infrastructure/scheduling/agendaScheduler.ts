@@ -87,6 +87,7 @@ export class AgendaScheduler implements Scheduler {
   private readonly lockLifetime: number;
   private readonly running = new Set<Job>();
   private readonly heartbeats = new Set<NodeJS.Timeout>();
+  private readonly attempts = new Map<string, number>();
   private readonly idle = new Set<() => void>();
 
   constructor(
@@ -111,16 +112,17 @@ export class AgendaScheduler implements Scheduler {
       if (this.running.size === 0) for (const wake of this.idle) wake();
     });
     this.agenda.on('fail', (error: Error, job: Job) => {
-      this.logger.warn({ job: job.attrs.name, jobId: String(job.attrs._id), attempt: job.attrs.failCount, err: error.message }, 'job attempt failed');
-    });
-    this.agenda.on('retry exhausted', (error: Error, job: Job) => {
-      this.logger.error({ job: job.attrs.name, jobId: String(job.attrs._id), attempts: job.attrs.failCount, err: error.message }, 'job gave up');
+      const attempt = job.attrs.failCount ?? 1;
+      const fields = { job: job.attrs.name, jobId: String(job.attrs._id), attempt, err: error.message };
+      if (attempt >= (this.attempts.get(job.attrs.name) ?? 1)) this.logger.error(fields, 'job failed on its last attempt');
+      else this.logger.warn(fields, 'job attempt failed; will retry');
     });
     this.agenda.on('error', (error: Error) => this.logger.error({ err: error.message }, 'scheduler error'));
   }
 
   define(name: string, handler: JobHandler, options: JobOptions = {}): void {
     const attempts = Math.max(1, Math.floor(options.attempts ?? 1));
+    this.attempts.set(name, attempts);
     this.agenda.define(
       name,
       async (job: Job<JobData>) => {
