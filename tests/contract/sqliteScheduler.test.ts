@@ -73,4 +73,18 @@ describe('SQLite scheduler specifics', () => {
       ['error', 2, 'mail server down'],
     ]);
   });
+
+  it('reports a store it cannot use from schedule and start, not as an unhandled rejection', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hv-scheduler-closed-'));
+    const db = openDatabase(join(dir, 'closed.sqlite'), 'normal');
+    db.close();
+    try {
+      const scheduler = createSqliteScheduler(db, { processEvery: 50 });
+      await expect(scheduler.schedule('anything', new Date(), {})).rejects.toThrow(/not open/);
+      await expect(scheduler.start()).rejects.toThrow(/not open/);
+      await scheduler.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
