@@ -11,6 +11,7 @@ import { confirmBooking } from './confirmBooking.js';
 import { holdExpiryReactor, type ReleaseSlotHoldJob } from './holdExpiry.reactor.js';
 import { RELEASE_SLOT_HOLD_JOB, releaseSlotHold } from './releaseSlotHold.js';
 import { rescheduleAppointment } from './rescheduleAppointment.js';
+import { slotReleaseReactor } from './slotRelease.reactor.js';
 
 /** The booking saga: hold → pay → confirm, with expiry, reschedule, cancel and conclusion. */
 export function createAppointmentsModule(deps: AppointmentsDeps) {
@@ -26,7 +27,11 @@ export function createAppointmentsModule(deps: AppointmentsDeps) {
     noShow: markNoShow(deps),
     ...queries,
     projections: [appointmentsProjection],
-    reactors: [holdExpiryReactor(deps.scheduler), bookingMailReactor({ events: deps.handler.events, reads: deps.reads, mailer: deps.mailer })],
+    reactors: [
+      holdExpiryReactor(deps.scheduler),
+      bookingMailReactor({ events: deps.handler.events, reads: deps.reads, mailer: deps.mailer }),
+      slotReleaseReactor(deps.handler),
+    ],
     jobs: [{
       name: RELEASE_SLOT_HOLD_JOB,
       options: { attempts: 5, backoffMs: 1000 },

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import type { RecordedEvent } from '../../../src/application/ports/eventStore.js';
+import { handle } from '../../../src/application/eventSourcing/commandHandler.js';
+import { appointmentDecider, cancelAppointment } from '../../../src/domain/appointments/appointment.js';
 import { startTestApp, type TestApp } from '../../support/testApp.js';
 import { givenUser, type GivenUser } from '../../support/identity.js';
 import { bearer, givenConfirmedAppointment, givenHold, givenSlots } from '../../support/booking.js';
@@ -143,6 +145,18 @@ describe('rescheduling, cancelling and concluding appointments', () => {
       await cancel(patient, id).expect(200);
       expect((await cancel(patient, id).expect(409)).body.code).toBe('appointment_not_changeable');
       await request(t.http).post(`/api/appointments/${id}/reschedule`).set(bearer(patient)).send({ newSlotId: at('thu', 3) }).expect(409);
+    });
+
+    it('a cancellation whose slot release was lost is repaired by the reactor', async () => {
+      const id = await givenConfirmedAppointment(t, patient, at('thu', 1));
+      // Append the cancellation alone, as if the process died before freeing the slot.
+      await handle(t.services.handlerDeps, `appointment-${id}`, appointmentDecider,
+        (a) => cancelAppointment(a, { appointmentId: id, actor: { userId: doctor.userId, role: 'doctor' }, reason: 'crash test', now: t.clock.now().toISOString() }),
+        { actor: { userId: doctor.userId, role: 'doctor' }, correlationId: 'crash-test' });
+      for (let i = 0; i < 100 && (await slotStatus(at('thu', 1))) !== 'available'; i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await slotStatus(at('thu', 1))).toBe('available');
+      const released = (await t.services.events.readStream(`slot-${at('thu', 1)}`)).at(-1)!;
+      expect(released).toMatchObject({ type: 'SlotReleased', data: { reason: 'cancelled', appointmentId: id }, metadata: { actor: { role: 'system' } } });
     });
 
     it('sends a cancellation notice naming the refund', async () => {
