@@ -79,23 +79,28 @@ export function cancellationRefundReactor(deps: PaymentsDeps): Reactor {
   };
 }
 
-/** A hybrid's wallet part is released when its hold expires or its gateway part fails. */
+/**
+ * A hybrid's wallet part is released when its hold expires, its gateway part fails, or the appointment
+ * was paid by another payment (an abandoned earlier attempt must not keep the funds held).
+ */
 export function reservationReleaseReactor(deps: PaymentsDeps): Reactor {
+  const reasons = { AppointmentExpired: 'hold_expired', AppointmentConfirmed: 'superseded', PaymentFailed: 'payment_failed' } as const;
   return {
     name: 'payments-reservation-release',
-    handles: ['AppointmentExpired', 'PaymentFailed'],
+    handles: Object.keys(reasons),
     async react(event) {
       const ctx = contextOf(event);
-      // An expiry names the appointment (the read model finds its payments, initiated long before);
-      // a failure names the payment, read from its stream since the read model may not have it yet.
-      const payments: Array<Pick<PaymentDoc, 'paymentId' | 'userId' | 'method' | 'walletPaise'>> = event.type === 'AppointmentExpired'
-        ? await deps.reads.find<PaymentDoc>(PAYMENTS, { appointmentId: (event.data as { appointmentId: string }).appointmentId })
-        : [await loadPayment(deps.handler.events, (event.data as { paymentId: string }).paymentId)].filter((p) => p.status !== 'none');
+      const reason = reasons[event.type as keyof typeof reasons];
+      const data = event.data as { appointmentId?: string; paymentId?: string };
+      // An appointment event names the appointment (the read model finds its payments, initiated
+      // before it); a failure names the payment, read from its stream as the read model may lag.
+      const payments: Array<Pick<PaymentDoc, 'paymentId' | 'userId' | 'method'>> = event.type === 'PaymentFailed'
+        ? [await loadPayment(deps.handler.events, data.paymentId as string)].filter((p) => p.status !== 'none')
+        : (await deps.reads.find<PaymentDoc>(PAYMENTS, { appointmentId: data.appointmentId as string }))
+          .filter((p) => !(event.type === 'AppointmentConfirmed' && p.paymentId === data.paymentId));
       for (const payment of payments) {
         if (payment.method !== 'hybrid') continue;
-        await deps.wallet.release({
-          userId: payment.userId, reservationId: payment.paymentId, reason: event.type === 'AppointmentExpired' ? 'hold_expired' : 'payment_failed',
-        }, ctx);
+        await deps.wallet.release({ userId: payment.userId, reservationId: payment.paymentId, reason }, ctx);
       }
     },
   };

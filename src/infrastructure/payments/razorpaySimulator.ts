@@ -76,7 +76,9 @@ export class RazorpaySimulator implements PaymentGateway {
   }
 
   async createOrder(order: { amountPaise: number; currency: 'INR'; receipt: string; notes: Record<string, string> }): Promise<GatewayOrder> {
-    if (!Number.isSafeInteger(order.amountPaise) || order.amountPaise < 100) throw new Invalid('gateway_bad_request', 'Razorpay orders need at least 100 paise.');
+    // Razorpay itself wants at least 100 paise; the simulator takes any positive amount, so a hybrid may
+    // leave as little as one paisa to the gateway as the API allows.
+    if (!Number.isSafeInteger(order.amountPaise) || order.amountPaise < 1) throw new Invalid('gateway_bad_request', 'An order needs a positive amount.');
     const id = gatewayId(this.options.ids, 'order');
     this.orders.set(id, {
       id, amount: order.amountPaise, currency: order.currency, receipt: order.receipt, notes: { ...order.notes },

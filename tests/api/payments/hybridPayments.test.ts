@@ -38,6 +38,27 @@ describe('paying for an appointment partly from the wallet (hybrid)', () => {
     expect(appointment.body.payment).toMatchObject({ method: 'hybrid', paidPaise: FEE });
   });
 
+  it('may leave as little as one paisa to the gateway', async () => {
+    w = await paymentsWorld();
+    await topUp(w, 100_000);
+    const appointmentId = await hold(w);
+    const res = await initiate(w, { appointmentId, method: 'hybrid', walletAmountPaise: FEE - 1 });
+    expect(res.body.razorpay.amountPaise).toBe(1);
+    await request(w.t.http).post('/api/payments/verify').send(await checkout(w, res.body.razorpay.orderId, 'success', false)).expect(200);
+    expect(await appointmentStatus(w, appointmentId)).toBe('confirmed');
+    expect(await wallet(w)).toEqual({ balancePaise: 100_000 - FEE + 1, reservedPaise: 0, availablePaise: 100_000 - FEE + 1 });
+  });
+
+  it('an abandoned earlier attempt gives its wallet part back once another payment confirms the booking', async () => {
+    w = await paymentsWorld();
+    const { appointmentId } = await started();
+    const second = await initiate(w, { appointmentId, method: 'hybrid', walletAmountPaise: 10_000 });
+    expect((await wallet(w)).reservedPaise).toBe(WALLET_PART + 10_000);
+    await request(w.t.http).post('/api/payments/verify').send(await checkout(w, second.body.razorpay.orderId, 'success', false)).expect(200);
+    expect(await appointmentStatus(w, appointmentId)).toBe('confirmed');
+    await eventually(async () => expect(await wallet(w)).toEqual({ balancePaise: 90_000, reservedPaise: 0, availablePaise: 90_000 }));
+  });
+
   it.each([[0], [FEE], [FEE + 1]])('refuses a wallet part of %p paise', async (walletAmountPaise) => {
     w = await paymentsWorld();
     await topUp(w, 100_000);
