@@ -40,8 +40,9 @@ export function captureReportedPayment(deps: PaymentsDeps) {
     }
     const captured = await handle(deps.handler, paymentStream(report.paymentId), paymentDecider,
       (p) => capturePayment(p, { ...cmd, walletCaptured }), step(ctx, 'capture'));
-    const settlement = await settle(captured.state as PaymentRecord, { ...ctx, causationId: captured.lastEventId ?? ctx.causationId });
-    return { payment: captured.state as PaymentRecord, settlement, position: captured.position };
+    const settled = await settle(captured.state as PaymentRecord, { ...ctx, causationId: captured.lastEventId ?? ctx.causationId });
+    // Answer with the later position, so a client reading right after sees the booking or the credit.
+    return { payment: captured.state as PaymentRecord, settlement: settled.settlement, position: Math.max(captured.position, settled.position) };
   };
 }
 
@@ -51,33 +52,33 @@ export function captureReportedPayment(deps: PaymentsDeps) {
  * Every step is idempotent, so the inline call and the safety-net reactor may both run it.
  */
 export function settlePayment(deps: PaymentsDeps) {
-  return async (payment: PaymentRecord, ctx: CommandContext): Promise<Settlement> => {
-    if (payment.status !== 'captured' || payment.captured === null) return 'pending';
+  return async (payment: PaymentRecord, ctx: CommandContext): Promise<{ settlement: Settlement; position: number }> => {
+    if (payment.status !== 'captured' || payment.captured === null) return { settlement: 'pending', position: 0 };
     if (payment.purpose === 'topup') {
-      await deps.wallet.credit({
+      const credited = await deps.wallet.credit({
         userId: payment.userId, creditId: `topup:${payment.paymentId}`, amountPaise: payment.captured.gatewayPaise,
         reason: 'topup', paymentId: payment.paymentId,
       }, step(ctx, 'topup-credit'));
-      return 'credited';
+      return { settlement: 'credited', position: credited.position };
     }
-    if (Object.values(payment.refunds).some((r) => r.reason === 'late_capture')) return 'refunded';
+    if (Object.values(payment.refunds).some((r) => r.reason === 'late_capture')) return { settlement: 'refunded', position: 0 };
     const walletShort = payment.walletPaise > 0 && payment.captured.walletPaise === 0;
     if (!walletShort && payment.appointmentId) {
       const outcome = await deps.booking.confirmBooking({
         appointmentId: payment.appointmentId, paymentId: payment.paymentId, method: payment.method,
         paidPaise: payment.captured.gatewayPaise + payment.captured.walletPaise,
       }, step(ctx, 'confirm'));
-      if (outcome.confirmed) return 'confirmed';
+      if (outcome.confirmed) return { settlement: 'confirmed', position: outcome.position };
       // A booking this payment already bought and that was later cancelled is refunded by the
       // cancellation policy, not here.
       const appointment = await deps.booking.getAppointment(payment.appointmentId);
-      if (appointment?.paymentId === payment.paymentId) return 'confirmed';
+      if (appointment?.paymentId === payment.paymentId) return { settlement: 'confirmed', position: 0 };
     }
     const refunded = await handle(deps.handler, paymentStream(payment.paymentId), paymentDecider,
       (p) => (p.status === 'captured' ? refundLateCapture(p, `late:${payment.paymentId}`) : []), step(ctx, 'late-refund'));
     if (refunded.appended.length > 0) {
       deps.log.warn({ paymentId: payment.paymentId, appointmentId: payment.appointmentId }, 'late capture refunded in full');
     }
-    return 'refunded';
+    return { settlement: 'refunded', position: refunded.position };
   };
 }

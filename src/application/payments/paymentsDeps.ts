@@ -13,7 +13,7 @@ export interface BookingPort {
   confirmBooking(
     cmd: { appointmentId: string; paymentId: string; method: PaymentMethod; paidPaise: number },
     ctx: CommandContext,
-  ): Promise<{ confirmed: true } | { confirmed: false; reason: 'hold_released' | 'not_pending' }>;
+  ): Promise<{ confirmed: boolean; position: number }>;
 }
 
 export interface PaymentsLog {
