@@ -42,6 +42,8 @@ CREATE TABLE IF NOT EXISTS events (
 );`;
 
 const PAGE = 500;
+/** How many recently committed events live subscribers can take from memory. */
+const RECENT_EVENTS = 5000;
 /** Writers in another process (the CLI) cannot wake us; a slow safety poll covers them. */
 const FOREIGN_WRITER_POLL_MS = 1000;
 
@@ -53,6 +55,8 @@ interface PendingAppend {
   reject(error: unknown): void;
   result?: AppendResult;
   error?: unknown;
+  /** What this append wrote, for live subscribers; emptied if its savepoint rolled back. */
+  recorded: RecordedEvent[];
 }
 
 class Idempotent {
@@ -69,6 +73,7 @@ export class SqliteEventStore implements EventStore {
   private readonly statements;
   private readonly commitBatch: (batch: PendingAppend[]) => void;
   private pending: PendingAppend[] = [];
+  private readonly recent: RecordedEvent[] = [];
   private closed = false;
 
   constructor(private readonly db: Database.Database, private readonly upcast: Upcast = noUpcast) {
@@ -92,12 +97,13 @@ export class SqliteEventStore implements EventStore {
     };
     // Nested inside the batch transaction, each append runs in its own savepoint: a rejected one
     // rolls back alone and changes nothing, while the others in the batch still commit.
-    const one = db.transaction((append: PendingAppend) => this.appendInTransaction(append.streamId, append.events, append.expected));
+    const one = db.transaction((append: PendingAppend) => this.appendInTransaction(append));
     this.commitBatch = db.transaction((batch: PendingAppend[]) => {
       for (const append of batch) {
         try {
           append.result = one(append);
         } catch (error) {
+          append.recorded = [];
           if (error instanceof Idempotent) append.result = error.result;
           else append.error = error;
         }
@@ -113,7 +119,7 @@ export class SqliteEventStore implements EventStore {
   append(streamId: string, events: EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
     if (events.length === 0) return Promise.reject(new RangeError('append needs at least one event'));
     return new Promise<AppendResult>((resolve, reject) => {
-      this.pending.push({ streamId, events, expected, resolve, reject });
+      this.pending.push({ streamId, events, expected, resolve, reject, recorded: [] });
       if (this.pending.length === 1) setImmediate(() => this.flush());
     });
   }
@@ -132,6 +138,7 @@ export class SqliteEventStore implements EventStore {
     for (const append of batch) {
       if (append.result) {
         last = Math.max(last, append.result.position);
+        this.remember(append.recorded);
         append.resolve(append.result);
       } else {
         append.reject(append.error);
@@ -140,7 +147,32 @@ export class SqliteEventStore implements EventStore {
     if (last > 0) this.notifier.emit('appended', last);
   }
 
-  private appendInTransaction(streamId: string, events: EventToAppend[], expected: ExpectedRevision): AppendResult {
+  /**
+   * Recently committed events, kept so that live subscribers (every projection and reactor) take
+   * them from memory instead of each re-reading the table after every append.
+   */
+  private remember(events: RecordedEvent[]): void {
+    this.recent.push(...events);
+    if (this.recent.length > RECENT_EVENTS * 2) this.recent.splice(0, this.recent.length - RECENT_EVENTS);
+  }
+
+  /** Events after `position` from memory, only as a run with no gap; otherwise null (read the table). */
+  private recentAfter(position: number, max: number): RecordedEvent[] | null {
+    const first = this.recent[0];
+    if (!first || position + 1 < first.position) return null;
+    const start = position + 1 - first.position;
+    if (start >= this.recent.length) return null;
+    const run: RecordedEvent[] = [];
+    for (let i = start; i < this.recent.length && run.length < max; i += 1) {
+      if (this.recent[i].position !== position + 1 + run.length) break;
+      run.push(this.recent[i]);
+    }
+    // Upcasting happens on delivery, as for rows read from the table (an upcaster bug must never fail an append).
+    return run.length > 0 ? run.map(this.upcast) : null;
+  }
+
+  private appendInTransaction(append: PendingAppend): AppendResult {
+    const { streamId, events, expected } = append;
     const head = this.statements.head.get(streamId);
     const actual = head ? head.revision : -1;
     // The same ids already in the stream mean a retry of an append that succeeded: answer as then.
@@ -162,6 +194,7 @@ export class SqliteEventStore implements EventStore {
       const info = this.statements.insert.run(streamId, revision, event.metadata.eventId, event.type, data, metadata, hash);
       position = Number(info.lastInsertRowid);
       previousHash = hash;
+      append.recorded.push(toRecorded({ position, stream_id: streamId, revision, type: event.type, data, metadata, hash }));
     }
     return { nextRevision: revision, position };
   }
@@ -212,7 +245,7 @@ export class SqliteEventStore implements EventStore {
     const onAppend = () => wake?.();
     const { notifier } = this;
     const storeClosed = () => this.closed;
-    const readAfter = (after: number) => this.readAllSync(after, PAGE);
+    const readAfter = (after: number) => this.recentAfter(after, PAGE) ?? this.readAllSync(after, PAGE);
     notifier.on('appended', onAppend);
     notifier.on('closed', onAppend);
     const stop = () => {
