@@ -26,7 +26,8 @@ export function captureReportedPayment(deps: PaymentsDeps) {
   return async (report: CaptureReport, ctx: CommandContext) => {
     const cmd = { via: report.via, orderId: report.orderId, gatewayPaymentId: report.gatewayPaymentId, gatewayPaise: report.gatewayPaise };
     const record = checkCapture(await loadPayment(deps.handler.events, report.paymentId), { ...cmd, walletCaptured: false });
-    let walletCaptured = record.walletPaise > 0 && record.captured !== null && record.captured.walletPaise > 0;
+    // Only consulted for a first capture; a repeated report appends nothing whatever it says.
+    let walletCaptured = false;
     if (record.status !== 'captured' && record.walletPaise > 0) {
       // Hybrid: the wallet part is taken together with the gateway part. A reservation that lapsed or
       // was released leaves only the gateway part captured, which the settlement then gives back.

@@ -37,6 +37,22 @@ describe('the wallet', () => {
     await request(w.t.http).post('/api/wallet/topup').set(bearer(w.patient)).send({ amountPaise }).expect(400);
   });
 
+  it('pages the ledger, twenty lines a page, newest first', async () => {
+    w = await paymentsWorld();
+    for (let i = 1; i <= 21; i += 1) {
+      await w.t.services.wallet.credit({ userId: w.patient.userId, creditId: `gift-${i}`, amountPaise: i * 100, reason: 'refund', paymentId: null },
+        { actor: { userId: 'system', role: 'system' }, correlationId: 'test' });
+    }
+    await eventually(async () => expect((await wallet(w)).balancePaise).toBe(23_100));
+    const page = async (n: number) => (await request(w.t.http).get(`/api/wallet/transactions?page=${n}`).set(bearer(w.patient)).expect(200)).body.items;
+    const first = await page(1);
+    expect(first).toHaveLength(20);
+    expect(first[0].amountPaise).toBe(2_100);
+    expect((await page(2)).map((i: { amountPaise: number }) => i.amountPaise)).toEqual([100]);
+    await request(w.t.http).get('/api/wallet/transactions?page=0').set(bearer(w.patient)).expect(400);
+    await request(w.t.http).get('/api/wallet/transactions?size=5').set(bearer(w.patient)).expect(400);
+  });
+
   it('needs a signed-in user', async () => {
     w = await paymentsWorld();
     await request(w.t.http).get('/api/wallet').expect(401);
