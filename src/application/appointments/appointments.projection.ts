@@ -27,7 +27,7 @@ export interface AppointmentDoc {
 /** Appointments by patient and by doctor (the `appointments` collection other contexts read). */
 export const appointmentsProjection: Projection = {
   name: 'appointments',
-  collections: [{ name: APPOINTMENTS, indexes: [{ fields: ['patientId', 'start'] }, { fields: ['doctorId', 'start'] }, { fields: ['status'] }] }],
+  collections: [{ name: APPOINTMENTS, indexes: [{ fields: ['patientId', 'start'] }, { fields: ['doctorId', 'start'] }, { fields: ['status'] }, { fields: ['patientId', 'status'] }] }],
   handles: [
     'AppointmentRequested', 'AppointmentConfirmed', 'AppointmentExpired', 'AppointmentRescheduled',
     'AppointmentCancelled', 'AppointmentCompleted', 'AppointmentMissed',
