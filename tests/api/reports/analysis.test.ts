@@ -208,3 +208,38 @@ describe('with a working ML service', () => {
     expect(res.body.reply).toContain('Take vitamin D as your doctor advises.');
   });
 });
+
+describe('with Cloudinary storage (a local stub)', () => {
+  it('stores the upload privately, links to a signed download and analyses the file read back', async () => {
+    const stored = new Map<string, Buffer>();
+    const cloud = await startStubServer((req, res) => {
+      if (req.method === 'POST' && req.url === '/v1_1/demo/raw/upload') {
+        void new Response(req.body, { headers: { 'content-type': String(req.headers['content-type']) } }).formData().then(async (form) => {
+          stored.set(String(form.get('public_id')), Buffer.from(await (form.get('file') as File).arrayBuffer()));
+          json(res, 200, { public_id: form.get('public_id'), resource_type: 'raw', type: form.get('type') });
+        });
+        return;
+      }
+      const url = new URL(req.url, 'http://stub');
+      const file = url.pathname === '/v1_1/demo/raw/download' ? stored.get(url.searchParams.get('public_id') ?? '') : undefined;
+      if (file) return void res.end(file);
+      json(res, 404, {});
+    });
+    const t = await realTime({ CLOUDINARY_URL: `cloudinary://key:secret@demo?upload_prefix=${cloud.url}` });
+    try {
+      const patient = await givenUser(t, { role: 'patient' });
+      const reportId = await uploaded(t, patient, await labReportPdf(DIABETIC_PANEL), 'labs.pdf');
+      expect([...stored.keys()]).toEqual([`healthvision/reports/${reportId}.pdf`]);
+      const report = await settled(t, patient, reportId);
+      expect(report.status).toBe('analyzed');
+      expect(report.analysis.findings).toHaveLength(5);
+      const link = new URL(report.fileUrl);
+      expect(`${link.origin}${link.pathname}`).toBe(`${cloud.url}/v1_1/demo/raw/download`);
+      expect(link.searchParams.get('attachment')).toBe('true');
+      expect(link.searchParams.get('type')).toBe('authenticated');
+    } finally {
+      await t.close();
+      await cloud.close();
+    }
+  });
+});
