@@ -7,7 +7,9 @@ import { verifyChain } from '../../src/application/eventSourcing/eventChain.js';
 import type { Upcast } from '../../src/application/eventSourcing/upcasting.js';
 import { SqliteEventStore } from '../../src/infrastructure/eventStore/sqliteEventStore.js';
 import { openDatabase, type SynchronousMode } from '../../src/infrastructure/sqlite/openDatabase.js';
-import { eventStoreContract, events, newStream, type ContractHarness } from './eventStore.contract.js';
+import { eventStoreContract, events, newStream, take, type ContractHarness } from './eventStore.contract.js';
+
+const ids = (list: readonly { metadata: { eventId: string } }[]) => list.map((e) => e.metadata.eventId);
 
 /** A store on a fresh database file; reopen() closes the connection and opens the file again. */
 async function onTmpFile(synchronous: SynchronousMode, upcast?: Upcast): Promise<ContractHarness & { db(): Database.Database }> {
@@ -75,6 +77,31 @@ describe('SqliteEventStore specifics', () => {
       expect(other.db().pragma('journal_mode', { simple: true })).toBe('wal');
     } finally {
       await other.cleanup();
+    }
+  });
+
+  it('delivers events another connection wrote to live subscribers, in order and without gaps', async () => {
+    const other = new SqliteEventStore(openDatabase(harness.db().name, 'full'));
+    const stream = newStream();
+    const subscription = harness.store.subscribeToAll();
+    try {
+      const [first, foreign, third] = [events(2), events(1), events(2)];
+      await harness.store.append(stream, first, 'no_stream');
+      expect(ids(await take(subscription, new Set([stream]), 2))).toEqual(ids(first));
+      // The subscriber is idle when another connection (the CLI, another process) writes: only the
+      // safety poll can notice that.
+      const waiting = take(subscription, new Set([stream]), 1, 5_000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await other.append(stream, foreign, 1);
+      expect(ids(await waiting)).toEqual(ids(foreign));
+      // Just-committed local events follow a foreign one: none may be skipped or repeated.
+      await other.append(stream, events(1), 2);
+      await harness.store.append(stream, third, 3);
+      const rest = await take(subscription, new Set([stream]), 3);
+      expect(rest.map((e) => e.revision)).toEqual([3, 4, 5]);
+    } finally {
+      await subscription.close();
+      await other.close();
     }
   });
 
