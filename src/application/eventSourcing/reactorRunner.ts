@@ -11,7 +11,7 @@ const CHECKPOINT_EVERY = 50;
  * after the effect, so a redelivery after a restart skips what already took effect.
  */
 export class ReactorRunner {
-  private readonly loops: SubscriptionLoop[] = [];
+  private readonly loops: Array<{ loop: SubscriptionLoop; checkpointName: string; position: () => number }> = [];
 
   constructor(
     private readonly deps: { events: EventStore; reads: ReadStore; log: LoopLogger },
@@ -25,6 +25,7 @@ export class ReactorRunner {
       const from = (await this.deps.reads.getCheckpoint(checkpointName)) ?? 0;
       const handles = new Set(reactor.handles);
       let unsaved = 0;
+      let position = from;
       const loop = new SubscriptionLoop(this.deps.events, checkpointName, this.deps.log, async (event) => {
         if (handles.has(event.type)) {
           const receipt = `${reactor.name}:${event.metadata.eventId}`;
@@ -35,21 +36,25 @@ export class ReactorRunner {
         }
         // Receipts already make redelivery harmless, so the checkpoint only bounds how much is re-read.
         unsaved += 1;
-        if (unsaved >= CHECKPOINT_EVERY || handles.has(event.type)) {
+        position = event.position;
+        if (unsaved >= CHECKPOINT_EVERY) {
           unsaved = 0;
           await this.deps.reads.setCheckpoint(checkpointName, event.position);
         }
       });
-      this.loops.push(loop);
+      this.loops.push({ loop, checkpointName, position: () => position });
       loop.start(from);
     }
   }
 
   errors(): string[] {
-    return this.loops.map((l) => l.lastError).filter((e): e is string => e !== null);
+    return this.loops.map((l) => l.loop.lastError).filter((e): e is string => e !== null);
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.loops.map((l) => l.stop()));
+    await Promise.all(this.loops.map(async (l) => {
+      await l.loop.stop();
+      await this.deps.reads.setCheckpoint(l.checkpointName, l.position());
+    }));
   }
 }

@@ -256,11 +256,22 @@ function toSavedRow(job: Omit<JobParameters, '_id' | 'unique' | 'uniqueOpts'>, o
 export class SqliteJobRepository implements JobRepository {
   private readonly table: string;
   private readonly indexedDataFields: string[];
+  /** SQL texts vary only with query shape (a bounded set); preparing them once keeps saves cheap. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(private readonly db: Database.Database, options: SqliteAgendaBackendOptions = {}) {
     this.table = options.table ?? 'agenda_jobs';
     if (!IDENTIFIER.test(this.table)) throw new Error(`Invalid Agenda table name: ${this.table}`);
     this.indexedDataFields = options.indexedDataFields ?? [];
+  }
+
+  private prepare<P extends unknown[] | object = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      if (this.statements.size < 500) this.statements.set(sql, statement);
+    }
+    return statement as Database.Statement<P, R>;
   }
 
   /** Idempotent: every process opening the file may run it. */
@@ -329,15 +340,15 @@ export class SqliteJobRepository implements JobRepository {
 
     if (!state) {
       // Without a state filter the page can be cut in SQL; a state is computed from the row in code.
-      const page = this.db
+      const page = this
         .prepare<unknown[], JobRow>(`SELECT * FROM ${this.table} WHERE ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
         .all(...where.params, limit > 0 ? limit : -1, skip);
-      const { total } = this.db
+      const { total } = this
         .prepare<unknown[], { total: number }>(`SELECT count(*) AS total FROM ${this.table} WHERE ${where.sql}`)
         .get(...where.params)!;
       return { jobs: page.map(withState), total };
     }
-    const all = this.db
+    const all = this
       .prepare<unknown[], JobRow>(`SELECT * FROM ${this.table} WHERE ${where.sql} ORDER BY ${order}`)
       .all(...where.params)
       .map(withState)
@@ -348,7 +359,7 @@ export class SqliteJobRepository implements JobRepository {
   async getJobsOverview(): Promise<JobsOverview[]> {
     const now = new Date();
     const byName = new Map<string, JobsOverview>();
-    for (const row of this.db.prepare<[], JobRow>(`SELECT * FROM ${this.table}`).iterate()) {
+    for (const row of this.prepare<[], JobRow>(`SELECT * FROM ${this.table}`).iterate()) {
       let overview = byName.get(row.name);
       if (!overview) {
         overview = { name: row.name, total: 0, running: 0, scheduled: 0, queued: 0, completed: 0, failed: 0, repeating: 0, paused: 0 };
@@ -363,16 +374,16 @@ export class SqliteJobRepository implements JobRepository {
   }
 
   async getDistinctJobNames(): Promise<string[]> {
-    return this.db.prepare<[], { name: string }>(`SELECT DISTINCT name FROM ${this.table}`).all().map((r) => r.name);
+    return this.prepare<[], { name: string }>(`SELECT DISTINCT name FROM ${this.table}`).all().map((r) => r.name);
   }
 
   async getJobById(id: string): Promise<JobParameters | null> {
-    const row = this.db.prepare<[string], JobRow>(`SELECT * FROM ${this.table} WHERE id = ?`).get(id);
+    const row = this.prepare<[string], JobRow>(`SELECT * FROM ${this.table} WHERE id = ?`).get(id);
     return row ? fromRow(row) : null;
   }
 
   async getQueueSize(): Promise<number> {
-    return this.db
+    return this
       .prepare<[number], { n: number }>(`SELECT count(*) AS n FROM ${this.table} WHERE next_run_at < ?`)
       .get(Date.now())!.n;
   }
@@ -380,7 +391,7 @@ export class SqliteJobRepository implements JobRepository {
   async removeJobs(options: RemoveJobsOptions): Promise<number> {
     const where = jobsFilter(options);
     if (!where) return 0;
-    return this.db.prepare(`DELETE FROM ${this.table} WHERE ${where.sql}`).run(...where.params).changes;
+    return this.prepare(`DELETE FROM ${this.table} WHERE ${where.sql}`).run(...where.params).changes;
   }
 
   async disableJobs(options: RemoveJobsOptions): Promise<number> {
@@ -392,7 +403,7 @@ export class SqliteJobRepository implements JobRepository {
   }
 
   async purgeAllJobs(): Promise<number> {
-    return this.db.prepare(`DELETE FROM ${this.table}`).run().changes;
+    return this.prepare(`DELETE FROM ${this.table}`).run().changes;
   }
 
   async saveJob<DATA = unknown>(job: JobParameters<DATA>, options: JobRepositoryOptions | undefined): Promise<JobParameters<DATA>> {
@@ -430,7 +441,7 @@ export class SqliteJobRepository implements JobRepository {
 
   async saveJobState(job: JobParameters, options: JobRepositoryOptions | undefined): Promise<void> {
     if (!job._id) throw new Error('Cannot save job state without job ID');
-    const changes = this.db
+    const changes = this
       .prepare(
         `UPDATE ${this.table} SET locked_at = @locked_at, next_run_at = @next_run_at, last_run_at = @last_run_at,
            progress = @progress, fail_reason = @fail_reason, fail_count = @fail_count, failed_at = @failed_at,
@@ -457,7 +468,7 @@ export class SqliteJobRepository implements JobRepository {
 
   async lockJob(job: JobParameters, options: JobRepositoryOptions | undefined): Promise<JobParameters | undefined> {
     if (!job._id) return undefined;
-    const row = this.db
+    const row = this
       .prepare<Params, JobRow>(
         `UPDATE ${this.table} SET locked_at = @now, last_modified_by = @by
          WHERE id = @id AND name = @name AND locked_at IS NULL AND next_run_at IS @next AND disabled = 0
@@ -470,13 +481,13 @@ export class SqliteJobRepository implements JobRepository {
   async unlockJob(job: JobParameters): Promise<void> {
     if (!job._id) return;
     // A one-time job that has started has no nextRunAt; its lock marks it running and must stay.
-    this.db.prepare(`UPDATE ${this.table} SET locked_at = NULL WHERE id = ? AND next_run_at IS NOT NULL`).run(String(job._id));
+    this.prepare(`UPDATE ${this.table} SET locked_at = NULL WHERE id = ? AND next_run_at IS NOT NULL`).run(String(job._id));
   }
 
   async unlockJobs(jobIds: (JobId | string)[]): Promise<void> {
     if (jobIds.length === 0) return;
     const where = idsIn(jobIds);
-    this.db.prepare(`UPDATE ${this.table} SET locked_at = NULL WHERE ${where.sql}`).run(...where.params);
+    this.prepare(`UPDATE ${this.table} SET locked_at = NULL WHERE ${where.sql}`).run(...where.params);
   }
 
   /**
@@ -491,7 +502,7 @@ export class SqliteJobRepository implements JobRepository {
     options: JobRepositoryOptions | undefined,
   ): Promise<JobParameters | undefined> {
     const t = this.table;
-    const row = this.db
+    const row = this
       .prepare<Params, JobRow>(
         `UPDATE ${t} SET locked_at = @lockTime, last_modified_by = @by
          WHERE id = (
@@ -516,7 +527,7 @@ export class SqliteJobRepository implements JobRepository {
     const where = jobsFilter(options);
     if (!where) return 0;
     // Counts the jobs whose flag changed, like Mongo's modifiedCount.
-    return this.db
+    return this
       .prepare(`UPDATE ${this.table} SET disabled = ? WHERE ${where.sql} AND disabled <> ?`)
       .run(disabled, ...where.params, disabled).changes;
   }
@@ -529,12 +540,12 @@ export class SqliteJobRepository implements JobRepository {
   }
 
   private findOne(where: Where): JobRow | undefined {
-    return this.db.prepare<unknown[], JobRow>(`SELECT * FROM ${this.table} WHERE ${where.sql} LIMIT 1`).get(...where.params);
+    return this.prepare<unknown[], JobRow>(`SELECT * FROM ${this.table} WHERE ${where.sql} LIMIT 1`).get(...where.params);
   }
 
   private insert(row: SavedRow): JobParameters {
     const columns = ['id', ...SAVED_COLUMNS];
-    const inserted = this.db
+    const inserted = this
       .prepare<Params, JobRow>(
         `INSERT INTO ${this.table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')}) RETURNING *`,
       )
@@ -544,7 +555,7 @@ export class SqliteJobRepository implements JobRepository {
 
   private updateWhere(row: SavedRow, where: Where): JobParameters | undefined {
     const assignments = SAVED_COLUMNS.map((c) => `${c} = @${c}`).join(', ');
-    const updated = this.db
+    const updated = this
       .prepare<unknown[], JobRow>(`UPDATE ${this.table} SET ${assignments} WHERE ${where.sql} RETURNING *`)
       .get(...where.params, row);
     return updated ? fromRow(updated) : undefined;
