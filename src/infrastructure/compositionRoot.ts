@@ -46,6 +46,8 @@ export interface Overrides {
   log?: Logger;
   /** Scheduler polling interval; tests shorten it. */
   schedulerPollMs?: number;
+  /** How long a job lock lives before another worker may take the job; tests shorten it. */
+  schedulerLockLifetimeMs?: number;
 }
 
 /** The stores behind the ports, chosen by configuration alone. */
@@ -57,7 +59,7 @@ interface Stores {
   close(): Promise<void>;
 }
 
-async function openStores(config: Config, log: Logger, pollMs: number): Promise<Stores> {
+async function openStores(config: Config, log: Logger, timing: { processEvery: number; lockLifetime?: number }): Promise<Stores> {
   const upcast = upcasterChain(upcasters);
   const schedulerLog = log.child({ component: 'scheduler' });
   if (config.profile === 'production') {
@@ -68,7 +70,7 @@ async function openStores(config: Config, log: Logger, pollMs: number): Promise<
     const mongo = await MongoClient.connect(config.MONGODB_URL);
     const db = mongo.db(config.MONGODB_DB);
     const reads = await MongoReadStore.connect(config.MONGODB_URL, config.MONGODB_DB);
-    const scheduler = await createMongoScheduler(db, { processEvery: pollMs, logger: schedulerLog });
+    const scheduler = await createMongoScheduler(db, { ...timing, logger: schedulerLog });
     return {
       events, reads, scheduler, idempotency: new MongoIdempotencyStore(db),
       close: async () => { await events.close(); await reads.close(); await mongo.close(); },
@@ -80,7 +82,7 @@ async function openStores(config: Config, log: Logger, pollMs: number): Promise<
   const sideDb: Database.Database = openDatabase(config.sqliteFile, 'normal');
   const events = new SqliteEventStore(eventsDb, upcast);
   const reads = new SqliteReadStore(sideDb);
-  const scheduler = await createSqliteScheduler(sideDb, { processEvery: pollMs, logger: schedulerLog });
+  const scheduler = await createSqliteScheduler(sideDb, { ...timing, logger: schedulerLog });
   return {
     events, reads, scheduler, idempotency: new SqliteIdempotencyStore(sideDb),
     close: async () => { await events.close(); await reads.close(); sideDb.close(); eventsDb.close(); },
@@ -96,7 +98,9 @@ export async function buildServices(config: Config, overrides: Overrides = {}) {
   const clock = overrides.clock ?? systemClock;
   const ids = overrides.ids ?? uuidIds;
   const metrics: Metrics = createMetrics();
-  const stores = await openStores(config, log, overrides.schedulerPollMs ?? 1000);
+  const stores = await openStores(config, log, {
+    processEvery: overrides.schedulerPollMs ?? 1000, lockLifetime: overrides.schedulerLockLifetimeMs,
+  });
   const { events, reads, scheduler, idempotency } = stores;
   const handlerDeps: HandlerDeps = { events, clock, ids, onConflict: metrics.conflict };
   const modules: ContextModule[] = [];

@@ -48,7 +48,7 @@ function testConfig(options: TestAppOptions): { config: Config; dataDir: string;
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const { config, dataDir, owned } = testConfig(options);
   const clock = options.clock ?? new FakeClock();
-  const services = await buildServices(config, { clock: options.realClock ? undefined : clock, schedulerPollMs: 50 });
+  const services = await buildServices(config, { clock: options.realClock ? undefined : clock, schedulerPollMs: 50, schedulerLockLifetimeMs: 2000 });
   await services.start();
   return {
     services, clock, config,
@@ -64,7 +64,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 export async function startTestServer(options: TestAppOptions = {}): Promise<RunningServer & { clock: FakeClock; cleanup(): Promise<void> }> {
   const { config, dataDir, owned } = testConfig(options);
   const clock = options.clock ?? new FakeClock();
-  const server = await startServer(config, { clock: options.realClock ? undefined : clock, schedulerPollMs: 50 });
+  const server = await startServer(config, { clock: options.realClock ? undefined : clock, schedulerPollMs: 50, schedulerLockLifetimeMs: 2000 });
   return {
     ...server, clock,
     cleanup: async () => {
