@@ -80,11 +80,14 @@ export function cancellationRefundReactor(deps: PaymentsDeps): Reactor {
 }
 
 /**
- * A hybrid's wallet part is released when its hold expires, its gateway part fails, or the appointment
- * was paid by another payment (an abandoned earlier attempt must not keep the funds held).
+ * A hybrid's wallet part is released when its hold expires, its gateway part fails, the appointment is
+ * cancelled unpaid, or it was paid by another payment (an abandoned attempt must not keep funds held).
+ * Releasing a captured reservation changes nothing, so a paid one is safe in all these cases.
  */
 export function reservationReleaseReactor(deps: PaymentsDeps): Reactor {
-  const reasons = { AppointmentExpired: 'hold_expired', AppointmentConfirmed: 'superseded', PaymentFailed: 'payment_failed' } as const;
+  const reasons = {
+    AppointmentExpired: 'hold_expired', AppointmentCancelled: 'appointment_cancelled', AppointmentConfirmed: 'superseded', PaymentFailed: 'payment_failed',
+  } as const;
   return {
     name: 'payments-reservation-release',
     handles: Object.keys(reasons),

@@ -6,7 +6,7 @@ import type { Decider } from '../shared/event.js';
  * `available = balance − reserved` can never go below zero and every debit names its reservation.
  */
 export type CreditReason = 'topup' | 'refund';
-export type ReleaseReason = 'payment_failed' | 'hold_expired' | 'reservation_lapsed' | 'superseded';
+export type ReleaseReason = 'payment_failed' | 'hold_expired' | 'reservation_lapsed' | 'superseded' | 'appointment_cancelled';
 
 export type WalletEvent =
   | { type: 'WalletCredited'; data: { userId: string; creditId: string; amountPaise: number; reason: CreditReason; paymentId: string | null } }

@@ -165,6 +165,15 @@ export class RazorpaySimulator implements PaymentGateway {
     };
   }
 
+  /** What the simulated gateway has taken and given back overall (for reconciliation checks). */
+  totals(): { capturedPaise: number; refundedPaise: number } {
+    const captured = [...this.payments.values()].filter((p) => p.status === 'captured');
+    return {
+      capturedPaise: captured.reduce((sum, p) => sum + p.amount, 0),
+      refundedPaise: captured.reduce((sum, p) => sum + p.refunded, 0),
+    };
+  }
+
   /** Resolves once every webhook sent so far was delivered or given up on (tests wait on it). */
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
