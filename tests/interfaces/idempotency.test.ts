@@ -20,6 +20,14 @@ function app() {
     calls += 1;
     res.status(201).json({ order: calls, amount: req.body.amount });
   });
+  a.post('/api/auth/login', (_req, res) => {
+    calls += 1;
+    res.json({ token: `token-${calls}` });
+  });
+  a.post('/upload', (_req, res) => {
+    calls += 1;
+    res.status(201).json({ upload: calls });
+  });
   a.post('/slow', async (_req, res) => {
     calls += 1;
     await new Promise<void>((resolve) => { release = resolve; });
@@ -80,6 +88,22 @@ describe('Idempotency-Key on POSTs', () => {
     const a = app();
     expect((await request(a).post('/broken').set('Idempotency-Key', 'k4').send({})).status).toBe(500);
     expect((await request(a).post('/broken').set('Idempotency-Key', 'k4').send({})).status).toBe(500);
+    expect(calls).toBe(2);
+  });
+
+  it('never stores sign-in answers (they carry tokens)', async () => {
+    const a = app();
+    const first = await request(a).post('/api/auth/login').set('Idempotency-Key', 'k5').send({ email: 'e' });
+    const second = await request(a).post('/api/auth/login').set('Idempotency-Key', 'k5').send({ email: 'e' });
+    expect(second.body.token).not.toBe(first.body.token);
+    expect(db.prepare('SELECT count(*) AS n FROM idempotency_keys').get()).toEqual({ n: 0 });
+  });
+
+  it('leaves multipart uploads alone (their bodies are read by the route, not here)', async () => {
+    const a = app();
+    await request(a).post('/upload').set('Idempotency-Key', 'k6').attach('file', Buffer.from('one'), 'a.txt');
+    const second = await request(a).post('/upload').set('Idempotency-Key', 'k6').attach('file', Buffer.from('two'), 'b.txt');
+    expect(second.status).toBe(201);
     expect(calls).toBe(2);
   });
 

@@ -7,6 +7,7 @@ import type { RecordedEvent } from '../ports/eventStore.js';
 export interface Upcaster {
   type: string;
   fromVersion: number;
+  /** Returns the lifted payload; must not mutate its input (delivered events are frozen). */
   up(data: unknown): unknown;
 }
 

@@ -194,7 +194,8 @@ export class SqliteEventStore implements EventStore {
       const info = this.statements.insert.run(streamId, revision, event.metadata.eventId, event.type, data, metadata, hash);
       position = Number(info.lastInsertRowid);
       previousHash = hash;
-      append.recorded.push(toRecorded({ position, stream_id: streamId, revision, type: event.type, data, metadata, hash }));
+      // Shared by every live subscriber: frozen, so a handler that mutates an event fails loudly.
+      append.recorded.push(deepFreeze(toRecorded({ position, stream_id: streamId, revision, type: event.type, data, metadata, hash })));
     }
     return { nextRevision: revision, position };
   }
@@ -302,6 +303,14 @@ function matches(expected: ExpectedRevision, actual: number): boolean {
   }
 }
 
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
 
 function toRecorded(row: Row): RecordedEvent {
   return {

@@ -1,10 +1,19 @@
 import { createHash } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Clock } from '../../application/ports/clock.js';
 import type { IdempotencyStore } from '../../application/ports/idempotencyStore.js';
 import { sendProblem } from './problem.js';
 
 const KEY = /^[A-Za-z0-9_\-:.]{1,200}$/;
+
+/**
+ * Sign-in answers carry bearer tokens, which must not be stored at rest for replay (and those calls are
+ * safe to repeat anyway); multipart bodies are not read before the route runs, so they cannot be
+ * fingerprinted here — an upload retried with the same key is a new upload.
+ */
+function eligible(req: Request): boolean {
+  return !req.originalUrl.startsWith('/api/auth/') && !req.is('multipart/form-data');
+}
 
 /**
  * `Idempotency-Key` on state-changing POSTs: a repeat with the same key and body replays the first
@@ -14,7 +23,7 @@ const KEY = /^[A-Za-z0-9_\-:.]{1,200}$/;
 export function idempotency(store: IdempotencyStore, clock: Clock): RequestHandler {
   return async (req, res, next) => {
     const key = req.get('idempotency-key');
-    if (req.method !== 'POST' || key === undefined) return next();
+    if (req.method !== 'POST' || key === undefined || !eligible(req)) return next();
     if (!KEY.test(key)) return sendProblem(res, 400, 'bad_idempotency_key', 'Idempotency-Key must be 1–200 characters of [A-Za-z0-9_-:.].');
     const scope = `${req.actor?.userId ?? 'anonymous'}|${req.method}|${req.baseUrl}${req.path}|${key}`;
     const fingerprint = createHash('sha256').update(req.rawBody ?? Buffer.from(JSON.stringify(req.body ?? null))).digest('hex');
