@@ -1,5 +1,5 @@
 import {
-  failPayment, initiatePayment, paymentDecider, recordGatewayOrder, type PaymentMethod, type PaymentRecord,
+  failPayment, initialPayment, initiatePayment, paymentDecider, recordGatewayOrder, type PaymentMethod, type PaymentRecord,
 } from '../../domain/payments/payment.js';
 import { Conflict, Invalid, NotFound } from '../../domain/shared/errors.js';
 import { fold } from '../../domain/shared/event.js';
@@ -8,7 +8,7 @@ import { deterministicId, handle, type CommandContext } from '../eventSourcing/c
 import { walletStream } from '../wallet/walletCommands.js';
 import { captureReportedPayment, type Settlement } from './capturePayment.js';
 import { step, type PaymentsDeps } from './paymentsDeps.js';
-import { paymentStream } from './paymentStream.js';
+import { loadPayment, paymentStream } from './paymentStream.js';
 
 export interface InitiateAppointmentPayment {
   appointmentId: string;
@@ -84,14 +84,15 @@ export function initiatePayments(deps: PaymentsDeps) {
       }
       const userId = ctx.actor.userId;
       const paymentId = newPaymentId(deps, ctx);
-      // Checked before anything is written: a refusal for want of funds leaves no trace anywhere.
-      if (walletPaise > 0) {
+      const terms = { paymentId, purpose: 'appointment' as const, userId, appointmentId: cmd.appointmentId, method: cmd.method, amountPaise, walletPaise };
+      // The terms are judged first (400 before 402), then the funds, before anything is written: a
+      // refusal leaves no trace. A retried command (same key) finds its payment and skips the check.
+      initiatePayment(initialPayment, terms);
+      if (walletPaise > 0 && (await loadPayment(deps.handler.events, paymentId)).status === 'none') {
         const available = await walletAvailable(userId);
         if (available < walletPaise) throw new InsufficientFunds(walletPaise, available);
       }
-      const started = await handle(deps.handler, paymentStream(paymentId), paymentDecider, (p) => initiatePayment(p, {
-        paymentId, purpose: 'appointment', userId, appointmentId: cmd.appointmentId, method: cmd.method, amountPaise, walletPaise,
-      }), step(ctx, 'initiate'));
+      const started = await handle(deps.handler, paymentStream(paymentId), paymentDecider, (p) => initiatePayment(p, terms), step(ctx, 'initiate'));
       const payment = started.state as PaymentRecord;
       const causation = { ...ctx, causationId: started.lastEventId ?? ctx.causationId };
 

@@ -67,6 +67,13 @@ describe('paying for an appointment partly from the wallet (hybrid)', () => {
     expect((await wallet(w)).reservedPaise).toBe(0);
   });
 
+  it('judges the terms before the funds: a wallet part of the whole fee is 400 even with an empty wallet', async () => {
+    w = await paymentsWorld();
+    const appointmentId = await hold(w);
+    const res = await initiate(w, { appointmentId, method: 'hybrid', walletAmountPaise: FEE }, 400);
+    expect(res.body.code).toBe('invalid_wallet_amount');
+  });
+
   it('answers 402 when the wallet cannot cover its part, and nothing changes', async () => {
     w = await paymentsWorld();
     await topUp(w, WALLET_PART - 1);
