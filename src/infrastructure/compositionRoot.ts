@@ -119,6 +119,7 @@ export async function buildServices(config: Config, overrides: Overrides = {}) {
   const appointments = add(createAppointmentsModule({
     handler: handlerDeps, reads, scheduler, mailer,
     holdTtlSeconds: config.HOLD_TTL_SECONDS, minNoticeMinutes: config.MIN_NOTICE_MINUTES,
+    waitForProjections: (position) => projections.waitFor(position),
   }));
 
   const { wallet, payments, razorpaySimulator } = wirePayments({

@@ -20,9 +20,15 @@ export async function givenSlots(t: TestApp, doctor: GivenUser, weekly: WeeklyRa
   return res.body.items.map((s: { slotId: string }) => s.slotId);
 }
 
-/** Holds a slot for the patient and returns the new appointment's id (expects 201). */
+/** Waits until every read model has caught up with everything written so far. */
+export async function projected(t: TestApp): Promise<void> {
+  await t.services.projections.waitFor(await t.services.events.headPosition());
+}
+
+/** Holds a slot for the patient and returns the new appointment's id (expects 201), once projected. */
 export async function givenHold(t: TestApp, patient: GivenUser, slotId: string): Promise<string> {
   const res = await request(t.http).post('/api/appointments').set(bearer(patient)).send({ slotId }).expect(201);
+  await projected(t);
   return res.body.appointmentId as string;
 }
 

@@ -1,4 +1,5 @@
-import { appointmentStream } from '../../domain/appointments/appointment.js';
+import { appointmentStream, type ExistingAppointment } from '../../domain/appointments/appointment.js';
+import { loadAppointment } from './appointmentStreams.js';
 import type { Actor } from '../../domain/shared/event.js';
 import { NotFound } from '../../domain/shared/errors.js';
 import type { ReadView } from '../eventSourcing/projection.js';
@@ -48,14 +49,36 @@ export function toHistoryEntry(e: RecordedEvent): HistoryEntry {
 
 const PARTY_BLIND_ROLES = ['auditor', 'admin'];
 
+/** The document the projection will write for this state, built from the stream meanwhile. */
+function documentOf(a: ExistingAppointment): AppointmentDoc {
+  return {
+    id: a.appointmentId, appointmentId: a.appointmentId, patientId: a.patientId, doctorId: a.doctorId, slotId: a.slotId,
+    start: a.start, end: a.end, feePaise: a.feePaise, status: a.status,
+    holdExpiresAt: a.status === 'pending_payment' ? a.holdExpiresAt : null,
+    paymentId: a.payment?.paymentId ?? null, paymentMethod: a.payment?.method ?? null, paidPaise: a.payment?.paidPaise ?? null,
+    cancelledBy: null, refund: null,
+  };
+}
+
 export function appointmentQueries(reads: ReadView, events: EventStore) {
+  /**
+   * Bookings answer before the read model has them; a freshly booked appointment is read from its
+   * stream until the projection catches up, so the client (and payments) can use it at once.
+   */
+  async function readThrough(appointmentId: string): Promise<AppointmentDoc | null> {
+    const doc = await reads.get<AppointmentDoc>(APPOINTMENTS, appointmentId);
+    if (doc) return doc;
+    const state = await loadAppointment(events, appointmentId);
+    return state.status === 'none' ? null : documentOf(state);
+  }
+
   return {
     /** The read-model document, with no access check (for other contexts). */
-    getAppointment: (appointmentId: string): Promise<AppointmentDoc | null> => reads.get<AppointmentDoc>(APPOINTMENTS, appointmentId),
+    getAppointment: (appointmentId: string): Promise<AppointmentDoc | null> => readThrough(appointmentId),
 
     /** One appointment as its patient, its doctor or staff see it; anyone else gets 404. */
     async viewAppointment(appointmentId: string, actor: Actor): Promise<AppointmentView> {
-      const doc = await reads.get<AppointmentDoc>(APPOINTMENTS, appointmentId);
+      const doc = await readThrough(appointmentId);
       if (!doc || (doc.patientId !== actor.userId && doc.doctorId !== actor.userId && !PARTY_BLIND_ROLES.includes(actor.role))) {
         throw new NotFound('Appointment', appointmentId);
       }

@@ -12,4 +12,6 @@ export interface AppointmentsDeps {
   holdTtlSeconds: number;
   /** A slot starting sooner than this cannot be booked (MIN_NOTICE_MINUTES). */
   minNoticeMinutes: number;
+  /** Resolves once every projection has passed `position` (false on timeout). */
+  waitForProjections(position: number): Promise<boolean>;
 }

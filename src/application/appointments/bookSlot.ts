@@ -18,14 +18,23 @@ export interface BookSlotResult {
   position: number;
 }
 
+/** Patients whose last booking's position is remembered; the oldest are forgotten beyond this. */
+const REMEMBERED_PATIENTS = 10_000;
+
 /**
  * Saga step 1: hold the slot (its stream's expected revision lets exactly one of many concurrent
  * bookings win), then open the appointment. A lapsed hold is taken over in the same decision and the
  * appointment that lost it expires.
+ *
+ * The answer does not wait for the read models; instead a patient's next booking waits until their
+ * previous one is projected, so the hold limit always counts it without slowing everyone's bookings.
  */
 export function bookSlot(deps: AppointmentsDeps) {
+  const lastBookingOf = new Map<string, number>();
   return async (slotId: string, ctx: CommandContext): Promise<BookSlotResult> => {
     const patientId = ctx.actor.userId;
+    const previous = lastBookingOf.get(patientId);
+    if (previous !== undefined) await deps.waitForProjections(previous);
     const nowMs = deps.handler.clock.now().getTime();
     const now = new Date(nowMs).toISOString();
     const liveHolds = await deps.reads.count(APPOINTMENTS, { patientId, status: 'pending_payment', holdExpiresAt: { $gt: now } });
@@ -53,6 +62,9 @@ export function bookSlot(deps: AppointmentsDeps) {
         (a) => expireAppointment(a, { appointmentId: loser }), { actor: systemActor, correlationId: ctx.correlationId, causationId: takenOver.metadata.eventId });
       position = Math.max(position, expired.position);
     }
+    lastBookingOf.delete(patientId);
+    lastBookingOf.set(patientId, position);
+    if (lastBookingOf.size > REMEMBERED_PATIENTS) lastBookingOf.delete(lastBookingOf.keys().next().value as string);
     return { appointmentId, status: 'pending_payment', slotId, holdExpiresAt: slot.expiresAt, feePaise: slot.feePaise, position };
   };
 }

@@ -1,5 +1,7 @@
-import { appointmentDecider, appointmentStream, confirmAppointment, expireAppointment, type PaymentMethod } from '../../domain/appointments/appointment.js';
-import { bookSlot as bookHeldSlot, slotDecider, slotStream, SlotUnavailable } from '../../domain/scheduling/slot.js';
+import {
+  AppointmentClosed, appointmentDecider, appointmentStream, confirmAppointment, expireAppointment, type PaymentMethod,
+} from '../../domain/appointments/appointment.js';
+import { bookSlot as bookHeldSlot, releaseSlot, slotDecider, slotStream, SlotUnavailable } from '../../domain/scheduling/slot.js';
 import { NotFound } from '../../domain/shared/errors.js';
 import { handle, type CommandContext } from '../eventSourcing/commandHandler.js';
 import type { AppointmentsDeps } from './appointmentsDeps.js';
@@ -29,18 +31,31 @@ export function confirmBooking(deps: AppointmentsDeps) {
     if (appointment.status === 'expired') return { confirmed: false, reason: 'hold_released', position: 0 };
     if (appointment.status !== 'pending_payment') return { confirmed: false, reason: 'not_pending', position: 0 };
     const streamId = appointmentStream(cmd.appointmentId);
+    const slotId = appointment.slotId;
+    let booked;
     try {
-      const booked = await handle(deps.handler, slotStream(appointment.slotId), slotDecider,
-        (slot) => bookHeldSlot(slot, { slotId: appointment.slotId, appointmentId: cmd.appointmentId }), ctx);
-      const confirmed = await handle(deps.handler, streamId, appointmentDecider,
-        (a) => confirmAppointment(a, cmd), { ...ctx, causationId: booked.lastEventId ?? ctx.causationId });
-      return { confirmed: true, position: confirmed.position };
+      booked = await handle(deps.handler, slotStream(slotId), slotDecider,
+        (slot) => bookHeldSlot(slot, { slotId, appointmentId: cmd.appointmentId }), ctx);
     } catch (error) {
       if (!(error instanceof SlotUnavailable)) throw error;
       // The slot went to someone else after the hold lapsed: this appointment cannot happen.
       const expired = await handle(deps.handler, streamId, appointmentDecider,
         (a) => expireAppointment(a, { appointmentId: cmd.appointmentId }), ctx);
-      return { confirmed: false, reason: 'hold_released', position: expired.position };
+      return { confirmed: false, reason: expired.state.status === 'expired' ? 'hold_released' : 'not_pending', position: expired.position };
+    }
+    try {
+      const confirmed = await handle(deps.handler, streamId, appointmentDecider,
+        (a) => confirmAppointment(a, cmd), { ...ctx, causationId: booked.lastEventId ?? ctx.causationId });
+      return { confirmed: true, position: confirmed.position };
+    } catch (error) {
+      if (!(error instanceof AppointmentClosed)) throw error;
+      // Cancelled or expired while the payment was on its way: the slot just booked is given back,
+      // and payments refunds, as for any payment that arrives too late.
+      const now = await loadAppointment(deps.handler.events, cmd.appointmentId);
+      const over = now.status === 'cancelled' || now.status === 'expired';
+      const freed = await handle(deps.handler, slotStream(slotId), slotDecider,
+        (slot) => (over ? releaseSlot(slot, { appointmentId: cmd.appointmentId, reason: 'abandoned' }) : []), ctx);
+      return { confirmed: false, reason: now.status === 'expired' ? 'hold_released' : 'not_pending', position: freed.position };
     }
   };
 }

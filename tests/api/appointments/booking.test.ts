@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { startTestApp, type TestApp } from '../../support/testApp.js';
 import { givenUser, type GivenUser } from '../../support/identity.js';
-import { bearer, givenHold, givenPayment, givenSlots } from '../../support/booking.js';
+import { bearer, givenHold, givenPayment, givenSlots, projected } from '../../support/booking.js';
 
 describe('booking a slot', () => {
   let t: TestApp;
@@ -38,6 +38,7 @@ describe('booking a slot', () => {
     await request(t.http).get(`/api/appointments/${appointmentId}`).set(bearer(doctor)).expect(200);
     await request(t.http).get(`/api/appointments/${appointmentId}`).set(bearer(otherPatient)).expect(404);
     await request(t.http).get(`/api/appointments/${appointmentId}/history`).set(bearer(otherPatient)).expect(404);
+    await projected(t);
     const board = await request(t.http).get(`/api/doctors/${doctor.userId}/slots?status=held`).expect(200);
     expect(board.body.items.map((s: { slotId: string }) => s.slotId)).toEqual([tuesday(0)]);
   });
@@ -126,6 +127,32 @@ describe('booking a slot', () => {
     const doc = (await request(t.http).get('/api-docs.json').expect(200)).body;
     for (const path of ['/api/doctors', '/api/doctors/{doctorId}/slots', '/api/appointments', '/api/appointments/{id}/cancel', '/api/audit/streams/{streamId}/verify']) {
       expect(doc.paths[path]).toBeDefined();
+    }
+  });
+
+  it('a payment racing a cancellation either confirms (and the cancellation refunds it) or is refused, never both or neither', async () => {
+    const doctorCtx = { actor: { userId: doctor.userId, role: 'doctor' as const }, correlationId: 'race' };
+    const racers = await givenUser(t, { role: 'patient' });
+    const raced = await givenSlots(t, doctor, [{ day: 'fri', start: '09:00', end: '12:00' }]);
+    const fridays = raced.filter((id) => id.includes('2030-01-11'));
+    for (const slotId of fridays) {
+      const appointmentId = await givenHold(t, racers, slotId);
+      const [paid, cancelled] = await Promise.all([
+        t.services.appointments.confirmBooking({ appointmentId, paymentId: `pay-${appointmentId}`, method: 'razorpay', paidPaise: 50_000 }, doctorCtx),
+        t.services.appointments.cancel({ appointmentId }, doctorCtx),
+      ]);
+      const stream = (await t.services.events.readStream(`appointment-${appointmentId}`)).map((e) => e.type);
+      expect(stream.at(-1)).toBe('AppointmentCancelled');
+      if (paid.confirmed) {
+        expect(stream).toEqual(['AppointmentRequested', 'AppointmentConfirmed', 'AppointmentCancelled']);
+        expect(cancelled.refund).toEqual({ amountPaise: 50_000, destination: 'source', paymentId: `pay-${appointmentId}` });
+      } else {
+        expect(paid.reason).toBe('not_pending');
+        expect(stream).toEqual(['AppointmentRequested', 'AppointmentCancelled']);
+        expect(cancelled.refund).toBeNull();
+      }
+      const slot = (await t.services.events.readStream(`slot-${slotId}`)).at(-1)!;
+      expect(slot.type).toBe('SlotReleased');
     }
   });
 

@@ -18,8 +18,8 @@ export function appointmentsRoutes(services: Services): Router {
 
   router.post('/api/appointments', requireRole('patient'), validate({ body: bookBody }), async (req, res) => {
     const { slotId } = req.valid.body as z.infer<typeof bookBody>;
-    const { position, ...held } = await appointments.bookSlot(slotId, commandContext(req));
-    await projections.waitFor(position);
+    // Reads of this appointment see it at once (read-through), so the answer need not wait for projections.
+    const { position: _position, ...held } = await appointments.bookSlot(slotId, commandContext(req));
     res.status(201).json(held);
   });
 
