@@ -81,7 +81,8 @@ describe('SqliteEventStore specifics', () => {
   });
 
   it('delivers events another connection wrote to live subscribers, in order and without gaps', async () => {
-    const other = new SqliteEventStore(openDatabase(harness.db().name, 'full'));
+    const otherDb = openDatabase(harness.db().name, 'full');
+    const other = new SqliteEventStore(otherDb);
     const stream = newStream();
     const subscription = harness.store.subscribeToAll();
     try {
@@ -102,6 +103,7 @@ describe('SqliteEventStore specifics', () => {
     } finally {
       await subscription.close();
       await other.close();
+      otherDb.close();
     }
   });
 
