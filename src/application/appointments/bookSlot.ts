@@ -1,10 +1,10 @@
-import { appointmentDecider, appointmentStream, expireAppointment, requestAppointment } from '../../domain/appointments/appointment.js';
-import { holdSlot, slotDecider, slotStream, type Slot, type SlotEvent } from '../../domain/scheduling/slot.js';
+import { appointmentDecider, appointmentStream, requestAppointment } from '../../domain/appointments/appointment.js';
+import { holdSlot, slotDecider, slotStream, type Slot } from '../../domain/scheduling/slot.js';
 import { Conflict } from '../../domain/shared/errors.js';
-import { systemActor } from '../../domain/shared/event.js';
 import { deterministicId, handle, type CommandContext } from '../eventSourcing/commandHandler.js';
 import type { AppointmentsDeps } from './appointmentsDeps.js';
 import { APPOINTMENTS } from './appointments.projection.js';
+import { expireTakenOverHold } from './expireTakenOverHold.js';
 
 /** A patient may keep this many unpaid holds at once. */
 export const MAX_LIVE_HOLDS = 3;
@@ -54,14 +54,7 @@ export function bookSlot(deps: AppointmentsDeps) {
         feePaise: slot.feePaise, holdExpiresAt: slot.expiresAt,
       }),
       { ...ctx, causationId: held.lastEventId });
-    const takenOver = held.appended.find((e) => e.type === 'SlotReleased');
-    let position = requested.position;
-    if (takenOver) {
-      const loser = (takenOver.data as Extract<SlotEvent, { type: 'SlotReleased' }>['data']).appointmentId;
-      const expired = await handle(deps.handler, appointmentStream(loser), appointmentDecider,
-        (a) => expireAppointment(a, { appointmentId: loser }), { actor: systemActor, correlationId: ctx.correlationId, causationId: takenOver.metadata.eventId });
-      position = Math.max(position, expired.position);
-    }
+    const position = Math.max(requested.position, await expireTakenOverHold(deps.handler, held.appended, ctx));
     lastBookingOf.delete(patientId);
     lastBookingOf.set(patientId, position);
     if (lastBookingOf.size > REMEMBERED_PATIENTS) lastBookingOf.delete(lastBookingOf.keys().next().value as string);

@@ -5,6 +5,7 @@ import { handle, type CommandContext } from '../eventSourcing/commandHandler.js'
 import type { AppointmentsDeps } from './appointmentsDeps.js';
 import { loadAppointment, loadSlot } from './appointmentStreams.js';
 import { visibleTo } from './accessCheck.js';
+import { expireTakenOverHold } from './expireTakenOverHold.js';
 
 /**
  * Moves a confirmed appointment to another free slot of the same doctor: hold the new slot first, then
@@ -38,10 +39,11 @@ export function rescheduleAppointment(deps: AppointmentsDeps) {
         (slot) => (slot.status === 'held' ? releaseSlot(slot, { appointmentId, reason: 'abandoned' }) : []), ctx);
       throw error;
     }
+    const loserExpired = await expireTakenOverHold(deps.handler, held.appended, ctx);
     const booked = await handle(deps.handler, slotStream(newSlotId), slotDecider,
       (slot) => bookHeldSlot(slot, { slotId: newSlotId, appointmentId }), { ...ctx, causationId: moved.lastEventId });
     const freed = await handle(deps.handler, slotStream(current.slotId), slotDecider,
       (slot) => releaseSlot(slot, { appointmentId, reason: 'rescheduled' }), { ...ctx, causationId: moved.lastEventId });
-    return { position: Math.max(moved.position, booked.position, freed.position) };
+    return { position: Math.max(moved.position, booked.position, freed.position, loserExpired) };
   };
 }

@@ -82,6 +82,20 @@ describe('rescheduling, cancelling and concluding appointments', () => {
       expect(await slotStatus(at('wed', 2))).toBe('booked');
     });
 
+    it('a lapsed hold on the new slot is taken over, and the appointment that held it expires', async () => {
+      const moving = await givenConfirmedAppointment(t, patient, at('tue', 5));
+      const lapsed = await givenHold(t, stranger, at('tue', 4));
+      t.clock.advanceMinutes(16);
+      try {
+        await request(t.http).post(`/api/appointments/${moving}/reschedule`).set(bearer(patient)).send({ newSlotId: at('tue', 4) }).expect(200);
+        expect(await slotStatus(at('tue', 4))).toBe('booked');
+        expect(await slotStatus(at('tue', 5))).toBe('available');
+        expect((await request(t.http).get(`/api/appointments/${lapsed}`).set(bearer(stranger)).expect(200)).body.status).toBe('expired');
+      } finally {
+        t.clock.advanceMinutes(-16);
+      }
+    });
+
     it('another doctor\'s slot is 400, a stranger gets 404, an unpaid appointment 409', async () => {
       await request(t.http).post(`/api/appointments/${appointmentId}/reschedule`).set(bearer(patient)).send({ newSlotId: otherDoctorSlots[8] }).expect(400);
       await request(t.http).post(`/api/appointments/${appointmentId}/reschedule`).set(bearer(stranger)).send({ newSlotId: at('wed', 4) }).expect(404);
