@@ -57,6 +57,17 @@ describe('doctors and slots', () => {
     expect(slots.body.items.map((s: { start: string }) => s.start).slice(4)).toEqual(['2030-01-10T08:30:00.000Z', '2030-01-10T09:00:00.000Z']);
   });
 
+  it('a template with another slot length adds only slots that overlap none already published', async () => {
+    const twenty = { timezone: 'Asia/Kolkata', slotMinutes: 20, days: 7, weekly: [{ day: 'tue', start: '09:00', end: '12:00' }] };
+    const res = await request(t.http).put('/api/doctors/me/availability').set(auth(doctor)).send(twenty).expect(200);
+    // 09:00–11:00 is taken by 30-minute slots; 11:00, 11:20 and 11:40 are new.
+    expect(res.body).toEqual({ published: 3 });
+    const tuesday = (await request(t.http).get(`/api/doctors/${doctor.userId}/slots`).query({ to: '2030-01-09T00:00:00Z' }).expect(200)).body.items;
+    expect(tuesday.map((s: { start: string; end: string }) => `${s.start.slice(11, 16)}-${s.end.slice(11, 16)}`)).toEqual([
+      '03:30-04:00', '04:00-04:30', '04:30-05:00', '05:00-05:30', '05:30-05:50', '05:50-06:10', '06:10-06:30',
+    ]);
+  });
+
   it('refuses overlapping or empty ranges, and non-doctors', async () => {
     const overlap = { ...week, weekly: [{ day: 'mon', start: '09:00', end: '11:00' }, { day: 'mon', start: '10:00', end: '12:00' }] };
     const res = await request(t.http).put('/api/doctors/me/availability').set(auth(doctor)).send(overlap).expect(400);
