@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import request from 'supertest';
 import { startTestApp, type TestApp } from '../../support/testApp.js';
 import { givenUser, type GivenUser } from '../../support/identity.js';
-import { bearer, givenSlots } from '../../support/booking.js';
+import { bearer, givenConfirmedAppointment, givenSlots } from '../../support/booking.js';
 
 const CONTENDERS = 50;
 
@@ -19,7 +19,7 @@ describe('many patients booking the same slot at once', () => {
     server = t.http.listen(0, '127.0.0.1');
     const doctor = await givenUser(t, { role: 'doctor' });
     patients = await Promise.all(Array.from({ length: CONTENDERS }, () => givenUser(t, { role: 'patient' })));
-    slots = await givenSlots(t, doctor, [{ day: 'tue', start: '09:00', end: '20:00' }]);
+    slots = await givenSlots(t, doctor, [{ day: 'tue', start: '09:00', end: '20:00' }, { day: 'wed', start: '09:00', end: '20:00' }]);
   });
   afterAll(async () => {
     await new Promise((resolve) => server.close(resolve));
@@ -48,5 +48,23 @@ describe('many patients booking the same slot at once', () => {
     expect(raced).toHaveLength(20);
     const answers = await Promise.all(raced.map(race));
     for (const [i, slotId] of raced.entries()) await expectExactlyOneWinner(slotId, answers[i].map((r) => r.status));
+  });
+
+  it('ten confirmed appointments rescheduling into one free slot at once: one moves, the others keep their slots', async () => {
+    // Fresh patients: the ones above may already hold their three unpaid slots.
+    const movers = await Promise.all(Array.from({ length: 10 }, () => givenUser(t, { role: 'patient' })));
+    const from = slots.slice(25, 35);
+    const ids = await Promise.all(movers.map((p, i) => givenConfirmedAppointment(t, p, from[i])));
+    const target = slots[40];
+    const answers = await Promise.all(ids.map((id, i) => request(server).post(`/api/appointments/${id}/reschedule`).set(bearer(movers[i])).send({ newSlotId: target })));
+    expect(answers.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(answers.filter((r) => r.status === 409)).toHaveLength(9);
+    const stream = await t.services.events.readStream(`slot-${target}`);
+    expect(stream.map((e) => e.type)).toEqual(['SlotPublished', 'SlotHeld', 'SlotBooked']);
+    const moved = answers.findIndex((r) => r.status === 200);
+    for (const [i, slotId] of from.entries()) {
+      const last = (await t.services.events.readStream(`slot-${slotId}`)).at(-1)!;
+      expect(last.type).toBe(i === moved ? 'SlotReleased' : 'SlotBooked');
+    }
   });
 });
