@@ -18,8 +18,10 @@ export type Settlement = 'confirmed' | 'credited' | 'refunded' | 'pending';
 
 /**
  * The one capture path for verify, webhook and wallet: whichever report arrives first captures, any
- * later one finds the payment captured and only re-runs the (idempotent) settlement. A report whose
- * order or amount differs from the recorded order is refused before anything is touched.
+ * later one about the same gateway payment finds the payment captured and only re-runs the
+ * (idempotent) settlement; a report of another gateway payment on the same order has it refunded
+ * whole. A report whose order or amount differs from the recorded order is refused before anything
+ * is touched.
  */
 export function captureReportedPayment(deps: PaymentsDeps) {
   const settle = settlePayment(deps);
@@ -41,6 +43,10 @@ export function captureReportedPayment(deps: PaymentsDeps) {
     }
     const captured = await handle(deps.handler, paymentStream(report.paymentId), paymentDecider,
       (p) => capturePayment(p, { ...cmd, walletCaptured }), step(ctx, 'capture'));
+    if (captured.appended.some((e) => e.type === 'ExtraCaptureRefunded')) {
+      deps.log.warn({ paymentId: record.paymentId, orderId: report.orderId, gatewayPaymentId: report.gatewayPaymentId, via: report.via },
+        'second gateway payment on an order already paid; refunding it in full');
+    }
     const settled = await settle(captured.state as PaymentRecord, { ...ctx, causationId: captured.lastEventId ?? ctx.causationId });
     // Answer with the later position, so a client reading right after sees the booking or the credit.
     return { payment: captured.state as PaymentRecord, settlement: settled.settlement, position: Math.max(captured.position, settled.position) };

@@ -54,6 +54,9 @@ export const paymentsProjection: Projection = {
         const refundedPaise = (doc?.refundedPaise ?? 0) + event.data.amountPaise;
         return set({ refundedPaise, status: refundedPaise >= (doc?.capturedPaise ?? 0) ? 'refunded' : 'partially_refunded' });
       }
+      case 'ExtraCaptureRefunded':
+        // A second gateway payment is given back whole and never counts as this payment's money.
+        return [];
     }
   },
 };

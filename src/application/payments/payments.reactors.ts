@@ -15,18 +15,40 @@ const contextOf = (event: RecordedEvent): CommandContext =>
   ({ actor: systemActor, correlationId: event.metadata.correlationId, causationId: event.metadata.eventId });
 
 type RefundIssued = Extract<PaymentEvent, { type: 'RefundIssued' }>['data'];
+type ExtraCaptureRefunded = Extract<PaymentEvent, { type: 'ExtraCaptureRefunded' }>['data'];
+
+const rupees = (paise: number): string => `₹${(paise / 100).toFixed(2)}`;
 
 /**
  * Carries out each issued refund: the gateway part through the gateway with the refund id as
  * idempotency key (a retry never pays twice), the wallet part as a refund credit keyed the same way.
- * A refund for a late capture also tells the patient why the money came back.
+ * A refund for a late capture, and a second gateway payment given back, also tell the patient why
+ * the money came back.
  */
 export function refundReactor(deps: PaymentsDeps): Reactor {
   const name = 'payments-refunds';
+  const notify = async (event: RecordedEvent, userId: string, text: string) => {
+    const user = await deps.reads.get<{ id: string; email?: string; name?: string }>('users', userId);
+    if (!user?.email) return;
+    await deps.mailer.send({
+      to: user.email, subject: 'Your payment was refunded', text: `Hello${user.name ? ` ${user.name}` : ''},\n\n${text}`,
+      idempotencyKey: `${name}:${event.metadata.eventId}`,
+    });
+  };
   return {
     name,
-    handles: ['RefundIssued'],
+    handles: ['RefundIssued', 'ExtraCaptureRefunded'],
     async react(event) {
+      if (event.type === 'ExtraCaptureRefunded') {
+        const extra = event.data as ExtraCaptureRefunded;
+        const payment = await loadPayment(deps.handler.events, extra.paymentId) as PaymentRecord;
+        await retryingOnlyTransient(deps.log, name, event, async () => {
+          await deps.gateway.refund(extra.gatewayPaymentId, extra.amountPaise, extra.refundId);
+        });
+        await notify(event, payment.userId, `we received a second payment of ${rupees(extra.amountPaise)} for an order that had already been paid. `
+          + 'It bought nothing more, so we have refunded it in full to your card or bank account.\n');
+        return;
+      }
       const refund = event.data as RefundIssued;
       const payment = await loadPayment(deps.handler.events, refund.paymentId) as PaymentRecord;
       if (refund.toSourcePaise > 0) {
@@ -42,20 +64,11 @@ export function refundReactor(deps: PaymentsDeps): Reactor {
         }, contextOf(event));
       }
       if (refund.reason === 'late_capture') {
-        const user = await deps.reads.get<{ id: string; email?: string; name?: string }>('users', payment.userId);
-        if (user?.email) {
-          const rupees = (refund.amountPaise / 100).toFixed(2);
-          await deps.mailer.send({
-            to: user.email,
-            subject: 'Your payment was refunded',
-            text: `Hello${user.name ? ` ${user.name}` : ''},\n\nyour payment of ₹${rupees} arrived after the slot's hold had lapsed, `
-              + 'so the appointment could not be confirmed. We have refunded it in full'
-              + `${refund.toSourcePaise > 0 ? ` (₹${(refund.toSourcePaise / 100).toFixed(2)} to your card or bank account)` : ''}`
-              + `${refund.toWalletPaise > 0 ? ` (₹${(refund.toWalletPaise / 100).toFixed(2)} to your HealthVision wallet)` : ''}.\n\n`
-              + 'Please book another slot whenever it suits you.\n',
-            idempotencyKey: `${name}:${event.metadata.eventId}`,
-          });
-        }
+        await notify(event, payment.userId, `your payment of ${rupees(refund.amountPaise)} arrived after the slot's hold had lapsed, `
+          + 'so the appointment could not be confirmed. We have refunded it in full'
+          + `${refund.toSourcePaise > 0 ? ` (${rupees(refund.toSourcePaise)} to your card or bank account)` : ''}`
+          + `${refund.toWalletPaise > 0 ? ` (${rupees(refund.toWalletPaise)} to your HealthVision wallet)` : ''}.\n\n`
+          + 'Please book another slot whenever it suits you.\n');
       }
     },
   };

@@ -4,7 +4,8 @@ import type { Decider } from '../shared/event.js';
 /**
  * One payment (`payment-{id}`): for an appointment (razorpay, wallet or both) or a wallet top-up.
  * A captured payment never goes back to failed, captures are idempotent, and refunds never exceed
- * what was captured, part by part.
+ * what was captured, part by part. A second gateway payment on the same order buys nothing and is
+ * given back in full.
  */
 export type PaymentMethod = 'razorpay' | 'wallet' | 'hybrid';
 export type PaymentPurpose = 'appointment' | 'topup';
@@ -26,9 +27,13 @@ export type PaymentEvent =
   | { type: 'RefundIssued'; data: {
     paymentId: string; refundId: string; reason: RefundReason; destination: RefundDestination;
     amountPaise: number; toSourcePaise: number; toWalletPaise: number;
+  } }
+  /** Another gateway payment on an order this payment already captured: recorded and refunded whole, to its source. */
+  | { type: 'ExtraCaptureRefunded'; data: {
+    paymentId: string; refundId: string; orderId: string; gatewayPaymentId: string; amountPaise: number; via: CaptureChannel;
   } };
 
-export const paymentEventTypes = ['PaymentInitiated', 'GatewayOrderCreated', 'PaymentCaptured', 'PaymentFailed', 'RefundIssued'] as const;
+export const paymentEventTypes = ['PaymentInitiated', 'GatewayOrderCreated', 'PaymentCaptured', 'PaymentFailed', 'RefundIssued', 'ExtraCaptureRefunded'] as const;
 
 export interface Refund { reason: RefundReason; toSourcePaise: number; toWalletPaise: number }
 
@@ -47,6 +52,8 @@ export interface PaymentRecord {
   /** What was actually taken, part by part (a hybrid's wallet part may have lapsed). */
   captured: { gatewayPaise: number; walletPaise: number } | null;
   refunds: Record<string, Refund>;
+  /** Further gateway payments on the order (by gateway payment id → paise), each refunded whole; never part of `captured`. */
+  extraCaptures: Record<string, number>;
 }
 
 export type Payment = { status: 'none' } | PaymentRecord;
@@ -67,7 +74,7 @@ export class PaymentNotPayable extends Conflict {
 
 export function evolve(p: Payment, event: PaymentEvent): Payment {
   if (event.type === 'PaymentInitiated') {
-    return { status: 'initiated', ...event.data, orderId: null, gatewayPaymentId: null, captured: null, refunds: {} };
+    return { status: 'initiated', ...event.data, orderId: null, gatewayPaymentId: null, captured: null, refunds: {}, extraCaptures: {} };
   }
   if (p.status === 'none') return p;
   switch (event.type) {
@@ -84,6 +91,8 @@ export function evolve(p: Payment, event: PaymentEvent): Payment {
       const { refundId, reason, toSourcePaise, toWalletPaise } = event.data;
       return { ...p, refunds: { ...p.refunds, [refundId]: { reason, toSourcePaise, toWalletPaise } } };
     }
+    case 'ExtraCaptureRefunded':
+      return { ...p, extraCaptures: { ...p.extraCaptures, [event.data.gatewayPaymentId]: event.data.amountPaise } };
   }
 }
 
@@ -148,7 +157,7 @@ export function checkCapture(p: Payment, cmd: CapturePayment): PaymentRecord {
 
 export function capturePayment(p: Payment, cmd: CapturePayment): PaymentEvent[] {
   const record = checkCapture(p, cmd);
-  if (record.status === 'captured') return [];
+  if (record.status === 'captured') return refundExtraCapture(record, cmd);
   // A failed attempt may be followed by a successful one on the same order: failed → captured is allowed.
   const walletPaise = cmd.walletCaptured ? record.walletPaise : 0;
   return [{
@@ -157,6 +166,22 @@ export function capturePayment(p: Payment, cmd: CapturePayment): PaymentEvent[] 
       paymentId: record.paymentId, orderId: cmd.orderId, gatewayPaymentId: cmd.gatewayPaymentId,
       amountPaise: cmd.gatewayPaise + walletPaise, gatewayPaise: cmd.gatewayPaise, walletPaise, via: cmd.via,
     },
+  }];
+}
+
+/**
+ * A report about a payment already captured. The same gateway payment again (verify after webhook, a
+ * redelivery) changes nothing. Another gateway payment on the same order (a checkout completed twice,
+ * a late UPI authorisation) cannot buy anything more, whether the first one is still kept, was
+ * refunded or its booking cancelled: it is refunded whole at once, once per gateway payment.
+ */
+function refundExtraCapture(p: PaymentRecord, cmd: CapturePayment): PaymentEvent[] {
+  const { gatewayPaymentId, orderId } = cmd;
+  if (gatewayPaymentId === null || orderId === null) return [];
+  if (gatewayPaymentId === p.gatewayPaymentId || gatewayPaymentId in p.extraCaptures) return [];
+  return [{
+    type: 'ExtraCaptureRefunded',
+    data: { paymentId: p.paymentId, refundId: `extra:${gatewayPaymentId}`, orderId, gatewayPaymentId, amountPaise: cmd.gatewayPaise, via: cmd.via },
   }];
 }
 

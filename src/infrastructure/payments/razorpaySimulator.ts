@@ -107,17 +107,22 @@ export class RazorpaySimulator implements PaymentGateway {
     return { gatewayRefundId: refund.id };
   }
 
-  /** The browser's checkout step: pays (or fails to pay) the order and, by default, sends the webhook. */
-  checkout(orderId: string, outcome: CheckoutOutcome, options: { deliverWebhook?: boolean } = {}): CheckoutResult {
+  /**
+   * The browser's checkout step: pays (or fails to pay) the order and, by default, sends the webhook.
+   * Like Razorpay's checkout it refuses an order already paid. `evenIfPaid` (code only, never the
+   * route) stands for what a real gateway can still do — take a second payment on a paid order, e.g.
+   * a UPI authorisation completing late — so tests can show the service gives it back.
+   */
+  checkout(orderId: string, outcome: CheckoutOutcome, options: { deliverWebhook?: boolean; evenIfPaid?: boolean } = {}): CheckoutResult {
     const order = this.orders.get(orderId);
     if (!order) throw new NotFound('Order', orderId);
-    if (order.status === 'paid') throw new GatewayOrderPaid(orderId);
+    if (order.status === 'paid' && !options.evenIfPaid) throw new GatewayOrderPaid(orderId);
     const payment: SimPayment = {
       id: gatewayId(this.options.ids, 'pay'), orderId, amount: order.amount,
       status: outcome === 'success' ? 'captured' : 'failed', notes: order.notes, refunded: 0,
     };
     this.payments.set(payment.id, payment);
-    order.status = outcome === 'success' ? 'paid' : 'attempted';
+    if (order.status !== 'paid') order.status = outcome === 'success' ? 'paid' : 'attempted';
     if (options.deliverWebhook !== false) this.send(this.webhook(outcome === 'success' ? 'payment.captured' : 'payment.failed', payment.id));
     if (outcome === 'failure') {
       return { error: { code: 'BAD_REQUEST_ERROR', description: 'Payment failed', reason: 'payment_failed', metadata: { order_id: orderId, payment_id: payment.id } } };

@@ -10,6 +10,8 @@ type Action =
   | { kind: 'topup'; amountPaise: number }
   | { kind: 'pay'; method: 'razorpay' | 'wallet' | 'hybrid'; walletPaise: number }
   | { kind: 'checkout'; which: number; outcome: 'success' | 'failure'; verify: boolean }
+  /** What a real gateway can still do: take another payment on an order already paid. */
+  | { kind: 'gatewayRepays'; which: number; verify: boolean }
   | { kind: 'expire'; which: number }
   | { kind: 'cancel'; which: number; by: 'doctor' | 'patient' };
 
@@ -18,6 +20,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ kind: fc.constant('pay' as const), method: fc.constantFrom('razorpay' as const, 'wallet' as const, 'hybrid' as const), walletPaise: fc.integer({ min: 1, max: FEE - 1 }) }),
   fc.record({ kind: fc.constant('checkout' as const), which: fc.nat(5), outcome: fc.constantFrom('success' as const, 'success' as const, 'failure' as const), verify: fc.boolean() }),
   fc.record({ kind: fc.constant('expire' as const), which: fc.nat(5) }),
+  fc.record({ kind: fc.constant('gatewayRepays' as const), which: fc.nat(5), verify: fc.boolean() }),
   fc.record({ kind: fc.constant('cancel' as const), which: fc.nat(5), by: fc.constantFrom('doctor' as const, 'patient' as const) }),
 );
 
@@ -72,6 +75,13 @@ async function run(w: PaymentsWorld, actions: Action[]): Promise<Booked[]> {
           const verified = await api.post('/api/payments/verify').send(res.body);
           expect(verified.status).toBe(200);
         }
+        break;
+      }
+      case 'gatewayRepays': {
+        const orderId = target?.orderIds.at(-1);
+        if (!orderId) break;
+        const proof = simulator(w.t).checkout(orderId, 'success', { evenIfPaid: true });
+        if (a.verify) await api.post('/api/payments/verify').send(proof).expect(200);
         break;
       }
       case 'expire': {
@@ -140,6 +150,20 @@ describe('money is never lost or taken twice, whatever the patient, the gateway 
       } finally {
         await w.close();
       }
-    }), { numRuns: 60 });
+    }), {
+      numRuns: Number(process.env.FC_NUM_RUNS ?? 60),
+      examples: [
+        // Paid, cancelled by the doctor (full refund), then checked out again: the second checkout must take nothing.
+        [[{ kind: 'pay', method: 'razorpay', walletPaise: 1 }, { kind: 'checkout', which: 0, outcome: 'success', verify: false },
+          { kind: 'cancel', which: 0, by: 'doctor' }, { kind: 'checkout', which: 0, outcome: 'success', verify: false }]],
+        // The same with a gateway that does take the second payment: it must be given back.
+        [[{ kind: 'pay', method: 'razorpay', walletPaise: 1 }, { kind: 'checkout', which: 0, outcome: 'success', verify: false },
+          { kind: 'cancel', which: 0, by: 'doctor' }, { kind: 'gatewayRepays', which: 0, verify: false },
+          { kind: 'gatewayRepays', which: 0, verify: true }]],
+      ],
+      // Replays a reported counterexample: FC_SEED=… FC_PATH=… (both printed by fast-check on failure).
+      ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {}),
+      ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}),
+    });
   }, 240_000);
 });

@@ -21,6 +21,10 @@ const captured = (gatewayPaise: number, walletPaise: number, via: 'verify' | 'we
     amountPaise: gatewayPaise + walletPaise, gatewayPaise, walletPaise, via,
   },
 });
+const extraRefunded = (gatewayPaise: number, gatewayPaymentId = 'pay_g2', via: 'verify' | 'webhook' = 'webhook'): PaymentEvent => ({
+  type: 'ExtraCaptureRefunded',
+  data: { paymentId, refundId: `extra:${gatewayPaymentId}`, orderId: 'order_1', gatewayPaymentId, amountPaise: gatewayPaise, via },
+});
 const failed: PaymentEvent = { type: 'PaymentFailed', data: { paymentId, gatewayPaymentId: 'pay_g1', reason: 'card declined' } };
 const refunded = (refundId: string, amountPaise: number, toSourcePaise: number, toWalletPaise: number,
   destination: 'source' | 'wallet', reason: 'late_capture' | 'cancellation' = 'cancellation'): PaymentEvent =>
@@ -83,6 +87,37 @@ describe('capturing', () => {
     ['twice (verify after webhook): no-op', [initiated('razorpay', 0), ordered(50_000), captured(50_000, 0)],
       gatewayCapture(50_000, { via: 'verify' }), []],
   ])('%s', (_, history, when, then) => expect(capturePayment(given(history), when)).toEqual(then));
+
+  const paid = [initiated('razorpay', 0), ordered(50_000), captured(50_000, 0)];
+  const second = gatewayCapture(50_000, { gatewayPaymentId: 'pay_g2' });
+
+  it.each([
+    ['is refunded whole while the first one is kept (webhook)', paid, second, [extraRefunded(50_000)]],
+    ['is refunded whole while the first one is kept (verify)', paid, { ...second, via: 'verify' as const }, [extraRefunded(50_000, 'pay_g2', 'verify')]],
+    ['is refunded whole after the first was refunded on cancellation', [...paid, refunded('r1', 50_000, 50_000, 0, 'source')], second,
+      [extraRefunded(50_000)]],
+    ['is refunded whole after the first was refunded as a late capture', [...paid, refunded('late', 50_000, 50_000, 0, 'source', 'late_capture')],
+      second, [extraRefunded(50_000)]],
+    ['of a hybrid gives back its gateway amount (the wallet part is taken once)',
+      [initiated('hybrid', 100), ordered(49_900), captured(49_900, 100)], gatewayCapture(49_900, { gatewayPaymentId: 'pay_g2' }), [extraRefunded(49_900)]],
+    ['of a top-up is refunded whole too (the wallet was credited once)',
+      [{ type: 'PaymentInitiated', data: { ...base, purpose: 'topup', appointmentId: null, method: 'razorpay', walletPaise: 0, gatewayPaise: 50_000 } },
+        ordered(50_000), captured(50_000, 0)] as PaymentEvent[], second, [extraRefunded(50_000)]],
+    ['reported again (redelivery, verify after webhook) changes nothing', [...paid, extraRefunded(50_000)], { ...second, via: 'verify' as const }, []],
+    ['followed by a third: each is refunded on its own', [...paid, extraRefunded(50_000)], gatewayCapture(50_000, { gatewayPaymentId: 'pay_g3' }),
+      [extraRefunded(50_000, 'pay_g3')]],
+  ])('a second gateway payment on a paid order %s', (_, history, when, then) => expect(capturePayment(given(history), when)).toEqual(then));
+
+  it('a second gateway payment never counts against what the first can be refunded', () => {
+    const history = [...paid, extraRefunded(50_000)];
+    expect(issueRefund(given(history), { refundId: 'r1', amountPaise: 50_000, destination: 'source', reason: 'cancellation' }))
+      .toEqual([refunded('r1', 50_000, 50_000, 0, 'source')]);
+    expect(refundLateCapture(given(history), 'late-1')).toEqual([refunded('late-1', 50_000, 50_000, 0, 'source', 'late_capture')]);
+  });
+
+  it('refuses a second gateway payment of another amount (suspicious, not refunded blindly)', () => {
+    expect(() => capturePayment(given(paid), { ...second, gatewayPaise: 49_000 })).toThrow(PaymentMismatch);
+  });
 
   it.each([
     ['another amount', gatewayCapture(49_000)],
