@@ -69,7 +69,7 @@ async function openStores(config: Config, log: Logger, timing: { processEvery: n
     const events = EventStoreDbEventStore.connect(config.EVENTSTORE_URL, upcast);
     const mongo = await MongoClient.connect(config.MONGODB_URL);
     const db = mongo.db(config.MONGODB_DB);
-    const reads = await MongoReadStore.connect(config.MONGODB_URL, config.MONGODB_DB);
+    const reads = new MongoReadStore(db);
     const scheduler = await createMongoScheduler(db, { ...timing, logger: schedulerLog });
     return {
       events, reads, scheduler, idempotency: new MongoIdempotencyStore(db),
@@ -105,13 +105,16 @@ export async function buildServices(config: Config, overrides: Overrides = {}) {
   const handlerDeps: HandlerDeps = { events, clock, ids, onConflict: metrics.conflict };
   const modules: ContextModule[] = [];
   const add = <M extends ContextModule>(module: M): M => { modules.push(module); return module; };
+  // Read-your-writes for commands that answer from a read model; the runner is built once every
+  // context has contributed its projections, below.
+  const waitForProjections = (position: number) => projections.waitFor(position);
 
   // ---- bounded contexts: each adds `const x = add(createXModule({...}))` below ----
   const identityPorts = identityAdapters(config, clock, log);
   const { mailer, devMailbox } = identityPorts;
   const identity = add(createIdentityModule({
     ...identityPorts, handler: handlerDeps, reads,
-    waitForProjections: (position) => projections.waitFor(position),
+    waitForProjections,
     reportError: (error, message) => log.error({ err: error }, message),
   }));
 
@@ -119,12 +122,12 @@ export async function buildServices(config: Config, overrides: Overrides = {}) {
   const appointments = add(createAppointmentsModule({
     handler: handlerDeps, reads, scheduler, mailer,
     holdTtlSeconds: config.HOLD_TTL_SECONDS, minNoticeMinutes: config.MIN_NOTICE_MINUTES,
-    waitForProjections: (position) => projections.waitFor(position),
+    waitForProjections,
   }));
 
   const { wallet, payments, razorpaySimulator } = wirePayments({
     config, handler: handlerDeps, reads, mailer, log, booking: appointments,
-    waitForProjections: (position) => projections.waitFor(position),
+    waitForProjections,
   });
   add(wallet);
   add(payments);

@@ -81,6 +81,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && e.RAZORPAY_WEBHOOK_SECRET === DEVELOPMENT_WEBHOOK_SECRET) {
     throw new ConfigError('Invalid configuration:\n  RAZORPAY_WEBHOOK_SECRET: set the webhook secret in production');
   }
+  if (Boolean(e.EVENTSTORE_URL) !== Boolean(e.MONGODB_URL)) {
+    throw new ConfigError('Invalid configuration:\n  EVENTSTORE_URL/MONGODB_URL: the production profile needs both (or neither, for the embedded profile)');
+  }
   if ((e.TURN_URLS && !e.TURN_SECRET) || (!e.TURN_URLS && e.TURN_SECRET)) {
     throw new ConfigError('Invalid configuration:\n  TURN_URLS/TURN_SECRET: set both or neither');
   }

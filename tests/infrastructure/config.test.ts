@@ -48,6 +48,10 @@ describe('configuration', () => {
     expect(loadConfig({ EVENTSTORE_URL: 'esdb://localhost:2113?tls=false', MONGODB_URL: 'mongodb://localhost' }).profile).toBe('production');
   });
 
+  it('wants both production stores or neither', () => {
+    expect(() => loadConfig({ EVENTSTORE_URL: 'esdb://localhost:2113?tls=false' })).toThrow(/MONGODB_URL/);
+  });
+
   it('wants TURN URLs and secret together', () => {
     expect(() => loadConfig({ TURN_URLS: 'turn:turn.example.com' })).toThrow(/TURN/);
   });
