@@ -26,13 +26,36 @@ async function onTmpFile(): Promise<SchedulerStore> {
   };
 }
 
+/**
+ * Sets `Date` (which Agenda reads) `ms` behind the timer clock, as after the wall clock is stepped
+ * back; returns the restore function.
+ */
+function setWallClockBehind(ms: number): () => void {
+  const RealDate = globalThis.Date;
+  class BehindDate extends RealDate {
+    constructor(...args: ConstructorParameters<DateConstructor> | []) {
+      if (args.length === 0) super(RealDate.now() - ms);
+      else super(...args);
+    }
+
+    static override now(): number {
+      return RealDate.now() - ms;
+    }
+  }
+  globalThis.Date = BehindDate as DateConstructor;
+  return () => { globalThis.Date = RealDate; };
+}
+
 schedulerContract('Agenda on SQLite', onTmpFile);
 
 describe('SQLite scheduler specifics', () => {
   let store: SchedulerStore;
   let opened: OpenedScheduler | undefined;
+  let restoreWallClock: (() => void) | undefined;
   beforeEach(async () => { store = await onTmpFile(); });
   afterEach(async () => {
+    restoreWallClock?.();
+    restoreWallClock = undefined;
     await opened?.close();
     opened = undefined;
     await store.destroy();
@@ -55,6 +78,28 @@ describe('SQLite scheduler specifics', () => {
     expect(runs[0] - dueNow).toBeLessThan(1500);
     expect(runs[1]).toBeGreaterThanOrEqual(dueSoon.getTime() - 5);
     expect(runs[1] - dueSoon.getTime()).toBeLessThan(1500);
+  });
+
+  it('runs a job locked ahead of its time at that time even when its timer fires before the wall clock gets there', async () => {
+    // Node's timers run on libuv's monotonic millisecond clock, Agenda compares against Date.now():
+    // a wall clock 100 ms behind makes Agenda's one timer for the job fire "early", deterministically.
+    opened = await store.open({ processEvery: 2000, lockLifetime: 10_000 });
+    const { scheduler } = opened;
+    const runs: number[] = [];
+    scheduler.define('prompt', async () => { runs.push(Date.now()); });
+    await scheduler.start();
+
+    const due = new Date(Date.now() + 300);
+    await scheduler.schedule('prompt', due, {});
+    // By now Agenda has locked the job and armed its timer for the due time.
+    await new Promise((r) => setTimeout(r, 50));
+    restoreWallClock = setWallClockBehind(100);
+    const deadline = Date.now() + 2500;
+    while (runs.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toBeGreaterThanOrEqual(due.getTime());
+    // The next poll is ~2000 ms after start; a run before it came from the wake-up, not the poll.
+    expect(runs[0] - due.getTime()).toBeLessThan(1000);
   });
 
   it('logs a failed attempt as a warning and the last one as an error', async () => {

@@ -14,7 +14,16 @@
  */
 import type Database from 'better-sqlite3';
 import { MongoBackend, MongoJobRepository, type Db } from '@agendajs/mongo-backend';
-import { Agenda, exponential, type AgendaBackend, type Job } from 'agenda';
+import {
+  Agenda,
+  exponential,
+  InMemoryNotificationChannel,
+  type AgendaBackend,
+  type Job,
+  type JobParameters,
+  type JobRepository,
+  type NotificationChannel,
+} from 'agenda';
 import type { JobHandler, JobOptions, Scheduler } from '../../application/ports/scheduler.js';
 import { SqliteAgendaBackend } from './sqliteAgendaBackend.js';
 
@@ -53,6 +62,7 @@ const UNIQUE_KEY_FIELD = '__uniqueKey';
 const DEFAULT_BACKOFF_MS = 1000;
 const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 const DEFAULT_LOCK_LIFETIME_MS = 30_000;
+const DEFAULT_PROCESS_EVERY_MS = 5000;
 
 const silentLogger: SchedulerLogger = { info: () => {}, warn: () => {}, error: () => {} };
 
@@ -80,6 +90,72 @@ function connectOnce(backend: AgendaBackend, afterConnect?: () => Promise<void>)
   };
 }
 
+/**
+ * Agenda locks a job due before its next poll ahead of time and runs it from one setTimeout. Node
+ * runs timers on libuv's millisecond monotonic clock while Agenda compares `nextRunAt` with
+ * `Date.now()`, so that timer can fire while the wall clock is still a millisecond short (or more,
+ * after the clock is stepped back); Agenda then queues the job again without a new timer, and it
+ * waits for the next poll — up to `processEvery` late. So every job handed out ahead of time gets a
+ * timer of its own here, re-armed until `Date.now()` has reached the due time, that notifies Agenda,
+ * which then runs its local queue again (a no-op when the job has already run).
+ */
+class DueTimeWakeups {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private stopped = false;
+
+  constructor(
+    private readonly channel: NotificationChannel,
+    private readonly processEvery: number,
+  ) {}
+
+  /** The repository, with every job `getNextJobToRun` locks ahead of time armed. */
+  watch(repository: JobRepository): JobRepository {
+    const arm = (job: JobParameters) => this.arm(job);
+    return new Proxy(repository, {
+      get(target, property) {
+        if (property === 'getNextJobToRun') {
+          return async (...args: Parameters<JobRepository['getNextJobToRun']>) => {
+            const job = await target.getNextJobToRun(...args);
+            if (job) arm(job);
+            return job;
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private arm(job: JobParameters): void {
+    const { _id: jobId, nextRunAt } = job;
+    if (this.stopped || !jobId || !nextRunAt) return;
+    const due = nextRunAt.getTime();
+    const runIn = due - Date.now();
+    // Agenda runs a job already due at once and releases one due after its next poll.
+    if (runIn <= 0 || runIn > this.processEvery) return;
+    const key = String(jobId);
+    const wake = () => {
+      const remaining = due - Date.now();
+      if (remaining > 0) {
+        this.timers.set(key, setTimeout(wake, remaining));
+        return;
+      }
+      this.timers.delete(key);
+      const notification = { jobId, jobName: job.name, nextRunAt, priority: job.priority ?? 0, timestamp: new Date() };
+      // Rejects only once Agenda has stopped and disconnected the channel: nothing is left to wake.
+      this.channel.publish(notification).catch(() => {});
+    };
+    clearTimeout(this.timers.get(key));
+    this.timers.set(key, setTimeout(wake, runIn));
+  }
+}
+
 export class AgendaScheduler implements Scheduler {
   private readonly agenda: Agenda;
   private readonly logger: SchedulerLogger;
@@ -89,6 +165,7 @@ export class AgendaScheduler implements Scheduler {
   private readonly heartbeats = new Set<NodeJS.Timeout>();
   private readonly attempts = new Map<string, number>();
   private readonly idle = new Set<() => void>();
+  private readonly wakeups: DueTimeWakeups;
 
   constructor(
     private readonly backend: AgendaBackend,
@@ -98,10 +175,16 @@ export class AgendaScheduler implements Scheduler {
     this.logger = options.logger ?? silentLogger;
     this.stopTimeout = options.stopTimeout ?? DEFAULT_STOP_TIMEOUT_MS;
     this.lockLifetime = options.lockLifetime ?? DEFAULT_LOCK_LIFETIME_MS;
+    const processEvery = options.processEvery ?? DEFAULT_PROCESS_EVERY_MS;
+    // The Mongo backend brings no channel; an in-process one is all the wake-ups need.
+    const channel = backend.notificationChannel ?? new InMemoryNotificationChannel();
+    this.wakeups = new DueTimeWakeups(channel, processEvery);
     this.agenda = new Agenda({
-      backend,
+      // `backend` is connectOnce's plain object, so a spread keeps its methods.
+      backend: { ...backend, repository: this.wakeups.watch(backend.repository) },
+      notificationChannel: channel,
       name: options.name,
-      processEvery: options.processEvery ?? 5000,
+      processEvery,
       defaultLockLifetime: this.lockLifetime,
       // A finished one-time job has nothing left to do; failed ones stay for inspection.
       removeOnComplete: true,
@@ -174,6 +257,7 @@ export class AgendaScheduler implements Scheduler {
    */
   async stop(): Promise<void> {
     await this.agenda.stop(false);
+    this.wakeups.stop();
     await this.whenIdle();
     // Jobs still running now are abandoned: their locks lapse and another worker takes them.
     for (const heartbeat of this.heartbeats) clearInterval(heartbeat);
