@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { openDatabase, type SynchronousMode } from '../src/infrastructure/sqlite
 import { SqliteEventStore } from '../src/infrastructure/eventStore/sqliteEventStore.js';
 import type { EventToAppend } from '../src/application/ports/eventStore.js';
 import { median } from './stats.js';
+import { bareAppender } from './bareAppend.js';
 
 const APPENDS = 20_000;
 const STREAMS = 2_000;
@@ -64,25 +64,15 @@ async function portRun(mode: SynchronousMode): Promise<{ appendsPerSec: number; 
   return { appendsPerSec: APPENDS / appendSecs, readAllPerSec: read / readSecs };
 }
 
-/** The limit: a bare better-sqlite3 loop doing only what an append must (read max revision, insert). */
+/** The limit for the same workload (see bareAppend.ts). */
 function bareRun(mode: SynchronousMode): number {
   return withFile((file) => {
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${mode === 'full' ? 'FULL' : 'NORMAL'}`);
-    db.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY AUTOINCREMENT, stream_id TEXT NOT NULL,
-      revision INTEGER NOT NULL, data TEXT NOT NULL, UNIQUE (stream_id, revision))`);
-    const max = db.prepare<[string], { r: number | null }>('SELECT MAX(revision) AS r FROM events WHERE stream_id = ?');
-    const insert = db.prepare('INSERT INTO events (stream_id, revision, data) VALUES (?, ?, ?)');
-    const append = db.transaction((stream: string, data: string) => {
-      const r = max.get(stream)?.r ?? -1;
-      insert.run(stream, r + 1, data);
-    });
+    const bare = bareAppender(file, mode);
     const payloads = Array.from({ length: APPENDS }, (_, i) => JSON.stringify(event(i)));
     const start = performance.now();
-    for (let i = 0; i < APPENDS; i += 1) append(`slot-${i % STREAMS}`, payloads[i]);
+    for (let i = 0; i < APPENDS; i += 1) bare.append(`slot-${i % STREAMS}`, payloads[i]);
     const secs = (performance.now() - start) / 1000;
-    db.close();
+    bare.close();
     return APPENDS / secs;
   });
 }

@@ -1,7 +1,7 @@
 /**
  * The ceiling for the booking bench: an express app with the service's middleware stack (request id,
- * pino-http, helmet, CORS, rate limit, JSON body) whose handler does one SQLite append with a
- * version check, in the same durability mode. Prints `ready <url>`.
+ * pino-http, helmet, CORS, rate limit, JSON body) whose handler does one bare SQLite append with a
+ * version check (bareAppend.ts), in the service's default durability mode (FULL). Prints `ready <url>`.
  */
 import express from 'express';
 import helmet from 'helmet';
@@ -14,17 +14,9 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { openDatabase } from '../../src/infrastructure/sqlite/openDatabase.js';
+import { bareAppender } from '../bareAppend.js';
 
-const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'hv-bench-ceiling-')), 'ceiling.sqlite'), 'full');
-db.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY AUTOINCREMENT, stream_id TEXT NOT NULL,
-  revision INTEGER NOT NULL, data TEXT NOT NULL, UNIQUE (stream_id, revision))`);
-const max = db.prepare<[string], { r: number | null }>('SELECT MAX(revision) AS r FROM events WHERE stream_id = ?');
-const insert = db.prepare('INSERT INTO events (stream_id, revision, data) VALUES (?, ?, ?)');
-const append = db.transaction((stream: string, data: string) => {
-  const r = max.get(stream)?.r ?? -1;
-  return Number(insert.run(stream, r + 1, data).lastInsertRowid);
-});
+const bare = bareAppender(join(mkdtempSync(join(tmpdir(), 'hv-bench-ceiling-')), 'ceiling.sqlite'), 'full');
 
 const app = express();
 app.use((req, res, next) => { res.set('X-Request-Id', randomUUID()); next(); });
@@ -34,7 +26,7 @@ app.use(cors());
 app.use('/api', rateLimit({ windowMs: 60_000, limit: 10_000_000, standardHeaders: 'draft-8', legacyHeaders: false }));
 app.use(express.json({ limit: '100kb' }));
 app.post('/api/appointments', (req, res) => {
-  const position = append(`slot-${String(req.body.slotId)}`, JSON.stringify(req.body));
+  const position = bare.append(`slot-${String(req.body.slotId)}`, JSON.stringify(req.body));
   res.status(201).json({ position });
 });
 const server = app.listen(0, '127.0.0.1', () => {
