@@ -7,15 +7,8 @@ import type { EventStore, RecordedEvent } from '../ports/eventStore.js';
 import type { Filter } from '../ports/readStore.js';
 import { APPOINTMENTS, type AppointmentDoc } from './appointments.projection.js';
 
-export interface AppointmentView {
-  appointmentId: string;
-  patientId: string;
-  doctorId: string;
-  slotId: string;
-  start: string;
-  end: string;
-  feePaise: number;
-  status: AppointmentDoc['status'];
+/** The contract's appointment: the read model's core fields, with optional parts only when they apply. */
+export interface AppointmentView extends Pick<AppointmentDoc, 'appointmentId' | 'patientId' | 'doctorId' | 'slotId' | 'start' | 'end' | 'feePaise' | 'status'> {
   holdExpiresAt?: string;
   payment?: { paymentId: string; method: string; paidPaise: number };
   cancelledBy?: string;
