@@ -6,13 +6,18 @@ import { sendProblem } from './problem.js';
 
 const KEY = /^[A-Za-z0-9_\-:.]{1,200}$/;
 
+/** The calls whose answers carry bearer tokens. */
+const SIGN_IN_PATHS = new Set(['/api/auth/login', '/api/auth/verify-otp']);
+
 /**
- * Sign-in answers carry bearer tokens, which must not be stored at rest for replay (and those calls are
- * safe to repeat anyway); multipart bodies are not read before the route runs, so they cannot be
- * fingerprinted here — an upload retried with the same key is a new upload.
+ * Sign-in answers carry bearer tokens, which must not be stored at rest for replay (the rest of
+ * `/api/auth`, sign-up included, is replayed like any POST, as the contract promises); multipart bodies
+ * are not read before the route runs, so they cannot be fingerprinted here — an upload retried with the
+ * same key is a new upload.
  */
 function eligible(req: Request): boolean {
-  return !req.originalUrl.startsWith('/api/auth/') && !req.is('multipart/form-data');
+  // Express routes ignore case and a trailing slash, so this check must too.
+  return !SIGN_IN_PATHS.has(req.path.toLowerCase().replace(/\/+$/, '')) && !req.is('multipart/form-data');
 }
 
 /**
