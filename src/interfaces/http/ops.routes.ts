@@ -36,9 +36,11 @@ export function opsRoutes(services: Services): Router {
   });
 
   router.get('/api-docs.json', (_req, res) => { res.json(openApiDocument()); });
-  router.use('/api-docs', swaggerUi.serveFiles(undefined, { swaggerUrl: '/api-docs.json' }), swaggerUi.setup(undefined, {
-    swaggerUrl: '/api-docs.json',
-    customSiteTitle: 'HealthVision API',
-  }));
+  const ui = { swaggerUrl: '/api-docs.json', customSiteTitle: 'HealthVision API' };
+  // The page answers at `/api-docs` itself rather than redirecting to `/api-docs/`; the base element
+  // makes its relative asset links resolve under `/api-docs/` either way.
+  const page = swaggerUi.generateHTML(undefined, ui).replace('<head>', '<head>\n  <base href="/api-docs/">');
+  router.get('/api-docs', (_req, res) => { res.type('html').send(page); });
+  router.use('/api-docs', swaggerUi.serveFiles(undefined, ui));
   return router;
 }
