@@ -10,4 +10,5 @@ export default {
     '^.+\\.tsx?$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: false }],
   },
   testTimeout: 30000,
+  reporters: ['default', '<rootDir>/tests/support/skipReasonReporter.js'],
 };

@@ -9,7 +9,7 @@ const haveChromium = existsSync(CHROMIUM);
 const suite = haveChromium ? describe : describe.skip;
 const title = haveChromium
   ? 'a video consultation in Chromium'
-  : `a video consultation in Chromium — SKIPPED: ${CHROMIUM} is missing (apt-get install -y chromium)`;
+  : `a video consultation in Chromium (skipped: ${CHROMIUM} is missing; apt-get install -y chromium)`;
 
 const CONNECT_TIMEOUT_MS = 30_000;
 

@@ -13,7 +13,7 @@ import { connected, next, request } from './consultationFixture.js';
 
 /**
  * Two Socket.io instances joined by the MongoDB adapter: a patient on one and a doctor on the other
- * still reach each other. Needs a MongoDB replica set (change streams), e.g. `docker compose up -d mongo`
+ * still reach each other. Needs a MongoDB replica set (change streams), e.g. `docker compose up -d mongodb`
  * and MONGODB_URL='mongodb://127.0.0.1:27017/?replicaSet=rs0&directConnection=true'. The consultation
  * rules are stubbed: this is about the transport between instances.
  */
@@ -21,7 +21,7 @@ const url = process.env.MONGODB_URL;
 const suite = url ? describe : describe.skip;
 const title = url
   ? 'signalling across two API instances through the MongoDB adapter'
-  : 'signalling across two API instances through the MongoDB adapter — SKIPPED: set MONGODB_URL (a replica set) to run';
+  : 'signalling across two API instances through the MongoDB adapter (skipped: set MONGODB_URL, a replica set, to run)';
 
 interface Instance {
   io: Server;
