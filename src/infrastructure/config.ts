@@ -46,13 +46,23 @@ const envSchema = z.object({
   TURN_SECRET: optionalString,
   TURN_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
   SEED_DEMO: bool.optional(),
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
-  AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(20),
+  /** Per client address; unset → 600 (auth: 20) in production, generous elsewhere (see PRODUCTION_RATE_LIMITS). */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().optional(),
+  AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().optional(),
 });
+
+/**
+ * Production guards against abuse; development and test servers are driven by scripts and acceptance
+ * suites from one address, which the production limits would turn into spurious 429s.
+ */
+const PRODUCTION_RATE_LIMITS = { RATE_LIMIT_PER_MINUTE: 600, AUTH_RATE_LIMIT_PER_MINUTE: 20 };
+const LOCAL_RATE_LIMITS = { RATE_LIMIT_PER_MINUTE: 100_000, AUTH_RATE_LIMIT_PER_MINUTE: 10_000 };
 
 export type Env = z.infer<typeof envSchema>;
 
-export interface Config extends Env {
+export interface Config extends Omit<Env, 'RATE_LIMIT_PER_MINUTE' | 'AUTH_RATE_LIMIT_PER_MINUTE'> {
+  RATE_LIMIT_PER_MINUTE: number;
+  AUTH_RATE_LIMIT_PER_MINUTE: number;
   dataDir: string;
   sqliteFile: string;
   seedDemo: boolean;
@@ -88,8 +98,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('Invalid configuration:\n  TURN_URLS/TURN_SECRET: set both or neither');
   }
   const dataDir = resolve(e.DATA_DIR);
+  const limits = production ? PRODUCTION_RATE_LIMITS : LOCAL_RATE_LIMITS;
   return {
     ...e,
+    RATE_LIMIT_PER_MINUTE: e.RATE_LIMIT_PER_MINUTE ?? limits.RATE_LIMIT_PER_MINUTE,
+    AUTH_RATE_LIMIT_PER_MINUTE: e.AUTH_RATE_LIMIT_PER_MINUTE ?? limits.AUTH_RATE_LIMIT_PER_MINUTE,
     dataDir,
     sqliteFile: resolve(dataDir, 'healthvision.sqlite'),
     seedDemo: e.SEED_DEMO ?? e.NODE_ENV === 'development',

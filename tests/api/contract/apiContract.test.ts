@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import request, { type Response } from 'supertest';
+import { resolve } from 'node:path';
+import { loadConfig } from '../../../src/infrastructure/config.js';
 import { startTestApp, type TestApp } from '../../support/testApp.js';
 import { givenUser, type GivenUser } from '../../support/identity.js';
 import { bearer, givenSlots, projected } from '../../support/booking.js';
@@ -467,5 +469,26 @@ describe('audit and operations', () => {
       '/api/audit/appointments/{id}/state', '/api/audit/streams/{streamId}/verify', '/api/audit/events', '/api/admin/projections/rebuild',
       '/api/admin/projections', '/api/dev/mailbox',
     ]) expect(Object.keys(doc.paths)).toContain(path);
+  });
+});
+
+describe('configuration operators and outside tests rely on', () => {
+  it('runs on the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ PORT: 5000, HOLD_TTL_SECONDS: 900, MIN_NOTICE_MINUTES: 30, dataDir: resolve('./data'), seedDemo: true, profile: 'embedded' });
+    expect(Buffer.byteLength(config.JWT_SECRET)).toBeGreaterThanOrEqual(32);
+    expect(config.RAZORPAY_WEBHOOK_SECRET.length).toBeGreaterThan(0);
+    expect(config.paymentSimulator).toBe(true);
+    expect(config.RESEND_API_KEY ?? config.ML_SERVICE_URL ?? config.CLOUDINARY_URL).toBeUndefined();
+  });
+
+  it('rate limits are strict in production and out of an acceptance suite\'s way elsewhere, unless set', () => {
+    const production = loadConfig({
+      NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-that-is-long-enough-1234', RAZORPAY_KEY_ID: 'rzp_live_x', RAZORPAY_KEY_SECRET: 's',
+      RAZORPAY_WEBHOOK_SECRET: 'w',
+    });
+    expect(production).toMatchObject({ RATE_LIMIT_PER_MINUTE: 600, AUTH_RATE_LIMIT_PER_MINUTE: 20, seedDemo: false });
+    expect(loadConfig({}).AUTH_RATE_LIMIT_PER_MINUTE).toBeGreaterThanOrEqual(1000);
+    expect(loadConfig({ AUTH_RATE_LIMIT_PER_MINUTE: '7' }).AUTH_RATE_LIMIT_PER_MINUTE).toBe(7);
   });
 });
