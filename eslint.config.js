@@ -11,6 +11,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['tests/**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
     files: ['src/interfaces/http/public/**/*.js'],
     languageOptions: { globals: { window: 'readonly', document: 'readonly', io: 'readonly', RTCPeerConnection: 'readonly', navigator: 'readonly', fetch: 'readonly', URLSearchParams: 'readonly', console: 'readonly' } },
   },
