@@ -36,8 +36,8 @@ const relayed = {
   signal: z.strictObject({ appointmentId, data: z.unknown().refine((d) => d !== undefined, 'data is required') }),
   offer: z.strictObject({ appointmentId, sdp: sessionDescription }),
   answer: z.strictObject({ appointmentId, sdp: sessionDescription }),
-  // null marks the end of candidates, as RTCPeerConnection reports it.
-  'ice-candidate': z.strictObject({ appointmentId, candidate: iceCandidate.nullable() }),
+  // null marks the end of candidates, as RTCPeerConnection reports it; some clients send only the candidate line.
+  'ice-candidate': z.strictObject({ appointmentId, candidate: z.union([iceCandidate, z.string()]).nullable() }),
 } as const;
 
 type Ack = (answer: unknown) => void;

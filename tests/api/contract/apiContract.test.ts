@@ -8,6 +8,9 @@ import { givenUser, type GivenUser } from '../../support/identity.js';
 import { bearer, givenSlots, projected } from '../../support/booking.js';
 import { DIABETIC_PANEL, labReportPdf } from '../../support/sampleReports.js';
 import { eventTypes, eventually } from '../payments/paymentsFixture.js';
+import {
+  client, connected, givenAppointment, givenDoctorSlots, next, refusal, request as ask, startConsultationServer, user,
+} from '../../realtime/consultationFixture.js';
 
 /**
  * The public contract (API.md) as outside clients see it: exact field sets, status codes and the
@@ -490,5 +493,43 @@ describe('configuration operators and outside tests rely on', () => {
     expect(production).toMatchObject({ RATE_LIMIT_PER_MINUTE: 600, AUTH_RATE_LIMIT_PER_MINUTE: 20, seedDemo: false });
     expect(loadConfig({}).AUTH_RATE_LIMIT_PER_MINUTE).toBeGreaterThanOrEqual(1000);
     expect(loadConfig({ AUTH_RATE_LIMIT_PER_MINUTE: '7' }).AUTH_RATE_LIMIT_PER_MINUTE).toBe(7);
+  });
+});
+
+describe('Socket.io signalling', () => {
+  it('join-room acks { ok, peers }, tells the other peer; candidates relay under the same name; leave-room → peer-left { userId }', async () => {
+    const server = await startConsultationServer();
+    const sockets: Array<ReturnType<typeof client>> = [];
+    const as = async (token?: string) => {
+      const socket = client(server, token);
+      sockets.push(socket);
+      return socket;
+    };
+    try {
+      const [p, d, other] = await Promise.all([user(server, 'patient'), user(server, 'doctor'), user(server, 'patient')]);
+      const { appointmentId } = await givenAppointment(server, p, await givenDoctorSlots(server, d));
+      expect(await refusal(await as())).toMatch(/token/);
+      expect(await refusal(await as('not-a-token'))).toMatch(/token/);
+
+      const patientSocket = await connected(await as(p.token));
+      const doctorSocket = await connected(await as(d.token));
+      const strangerSocket = await connected(await as(other.token));
+      expect(await ask(strangerSocket, 'join-room', { appointmentId })).toMatchObject({ ok: false, error: expect.any(String) });
+      expect(await ask(patientSocket, 'join-room', { appointmentId })).toMatchObject({ ok: true, peers: [] });
+      const peerJoined = next(patientSocket, 'peer-joined');
+      expect(await ask(doctorSocket, 'join-room', { appointmentId })).toMatchObject({ ok: true, peers: [{ userId: p.userId, role: 'patient' }] });
+      expect(await peerJoined).toEqual({ userId: d.userId, role: 'doctor' });
+
+      const candidate = next(doctorSocket, 'ice-candidate');
+      patientSocket.emit('ice-candidate', { appointmentId, candidate: 'candidate:1 1 udp 2122260223 192.0.2.2 54321 typ host' });
+      expect(await candidate).toMatchObject({ candidate: 'candidate:1 1 udp 2122260223 192.0.2.2 54321 typ host' });
+
+      const left = next(doctorSocket, 'peer-left');
+      patientSocket.emit('leave-room', { appointmentId });
+      expect(await left).toEqual({ userId: p.userId });
+    } finally {
+      for (const socket of sockets) socket.disconnect();
+      await server.cleanup();
+    }
   });
 });
