@@ -459,6 +459,14 @@ describe('audit and operations', () => {
     expect(res.headers['content-type']).toMatch(type);
   });
 
+  it('the Swagger UI page at /api-docs loads its assets and points at /api-docs.json', async () => {
+    const page = await http().get('/api-docs').expect(200);
+    expect(page.text).toContain('<base href="/api-docs/">');
+    expect((await http().get('/api-docs/swagger-ui-init.js').expect(200)).text).toContain('/api-docs.json');
+    await http().get('/api-docs/swagger-ui.css').expect(200);
+    await http().get('/api-docs/swagger-ui-bundle.js').expect(200);
+  });
+
   it('the OpenAPI document is version 3 and names the contract\'s paths', async () => {
     const doc = (await http().get('/api-docs.json').expect(200)).body;
     expect(doc.openapi).toMatch(/^3\./);
