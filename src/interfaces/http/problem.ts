@@ -1,7 +1,9 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { MulterError } from 'multer';
 import { ZodError } from 'zod';
 import { DomainError, type DomainErrorKind } from '../../domain/shared/errors.js';
 import { ConcurrencyError, IdempotencyMismatchError } from '../../application/ports/eventStore.js';
+import { MalformedMultipart } from './multipartBody.js';
 
 const STATUS: Record<DomainErrorKind, number> = {
   invalid: 400,
@@ -78,8 +80,9 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
     sendProblem(res, 400, 'malformed_json', 'The request body is not valid JSON.');
     return;
   }
-  if (typeof e.code === 'string' && e.code.startsWith('LIMIT_')) {
-    sendProblem(res, 400, 'bad_multipart', 'The multipart request is not acceptable.');
+  // Every MulterError is about the client's form (limits, a part without a field name, an unexpected field).
+  if (error instanceof MulterError || error instanceof MalformedMultipart) {
+    sendProblem(res, 400, 'bad_multipart', `The multipart request is not acceptable: ${(error as Error).message}`);
     return;
   }
   const status = e.status ?? e.statusCode;

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import multer from 'multer';
 import { fileTypeFromBuffer } from 'file-type';
 import type { AvatarMimeType } from '../../../application/ports/avatarStorage.js';
+import { multipartBody } from '../multipartBody.js';
 
 export const AVATAR_MAX_BYTES = 2 * 1024 * 1024;
 const ALLOWED: readonly string[] = ['image/jpeg', 'image/png', 'image/webp'] satisfies AvatarMimeType[];
@@ -11,10 +12,10 @@ const ALLOWED: readonly string[] = ['image/jpeg', 'image/png', 'image/webp'] sat
  * Requests that are not multipart pass through untouched (sign-up also takes JSON).
  */
 export function avatarMultipart(): RequestHandler {
-  const upload = multer({
+  const upload = multipartBody(multer({
     storage: multer.memoryStorage(),
     limits: { fileSize: AVATAR_MAX_BYTES, files: 1, fields: 20, fieldSize: 4 * 1024, parts: 21 },
-  }).single('avatar');
+  }).single('avatar'));
   return (req, res, next) => (req.is('multipart/form-data') ? upload(req, res, next) : next());
 }
 

@@ -7,6 +7,7 @@ import type { Services } from '../../../infrastructure/compositionRoot.js';
 import { REPORT_MAX_BYTES } from '../../../application/reports/uploadReport.js';
 import { requireAuth, requireRole } from '../auth.middleware.js';
 import { commandContext } from '../commandContext.js';
+import { multipartBody } from '../multipartBody.js';
 import { documentRoute } from '../openapi.js';
 import { sendProblem } from '../problem.js';
 import { validate } from '../validate.js';
@@ -32,10 +33,10 @@ const patientUpload: RequestHandler = async (req, res, next) => {
 };
 
 /** One `file` part in memory, at most 10 MiB; multer drains the body before a too-large answer (413). */
-const receiveFile = multer({
+const receiveFile = multipartBody(multer({
   storage: multer.memoryStorage(),
   limits: { fileSize: REPORT_MAX_BYTES, files: 1, fields: 5, fieldSize: 1024, parts: 6 },
-}).single('file');
+}).single('file'));
 
 /** Medical reports and the assistant: `/api/reports`, `/api/chatbot`. */
 export function reportsRoutes(services: Services): Router {

@@ -1,0 +1,448 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startTestApp, type TestApp } from '../support/testApp.js';
+import { givenUser, type GivenUser } from '../support/identity.js';
+import { givenConfirmedAppointment, givenSlots } from '../support/booking.js';
+
+/**
+ * Fuzzes every route the service documents in its own OpenAPI document with hostile input, and holds
+ * it to the rule "bad input gets a clear 4xx problem+json and changes nothing; no input may crash the
+ * process or leak a stack". Reproduce a failure with the seed it prints: `FUZZ_SEED=<seed> npx jest ...`.
+ */
+const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
+/** Requests per route; the whole file stays well under 40 s on a shared two-core machine. */
+const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS ?? 40);
+const ROUTE_TIME_LIMIT_MS = 2_500;
+const REQUEST_TIMEOUT_MS = 10_000;
+
+type Who = 'anonymous' | 'patient' | 'doctor' | 'admin' | 'auditor' | 'garbage';
+
+interface JsonSchema {
+  type?: string; format?: string; pattern?: string; example?: unknown; enum?: unknown[];
+  minimum?: number; exclusiveMinimum?: boolean; minLength?: number;
+  properties?: Record<string, JsonSchema>; required?: string[]; items?: JsonSchema; oneOf?: JsonSchema[];
+}
+
+interface Operation {
+  method: string;
+  path: string;
+  pathParams: string[];
+  queryParams: Array<{ name: string; schema: JsonSchema }>;
+  json?: JsonSchema;
+  multipart?: JsonSchema;
+}
+
+interface FuzzRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: Buffer;
+}
+
+interface Answer { status: number; headers: IncomingHttpHeaders; text: string }
+
+let t: TestApp;
+let server: Server;
+let base: { host: string; port: number };
+const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+const users = {} as Record<Exclude<Who, 'anonymous' | 'garbage'>, GivenUser>;
+const real: Record<string, string[]> = {};
+const crashes: unknown[] = [];
+const onCrash = (error: unknown) => { crashes.push(error); };
+
+function send(req: FuzzRequest): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | number> = { ...req.headers };
+    if (req.body) headers['content-length'] = req.body.length;
+    const outgoing = httpRequest({ ...base, agent, method: req.method, path: req.path, headers, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+    outgoing.on('error', reject);
+    outgoing.end(req.body);
+  });
+}
+
+const head = () => t.services.events.headPosition();
+
+/** A successful request may set reactors going; wait until the store is quiet so their events are not blamed on the next request. */
+async function quiet(): Promise<void> {
+  let before = await head();
+  for (let i = 0; i < 20; i += 1) {
+    await new Promise((r) => setTimeout(r, 20));
+    const now = await head();
+    if (now === before) return;
+    before = now;
+  }
+}
+
+// ---------------------------------------------------------------- hostile material
+
+/** Percent-encodes every byte outside the unreserved set (lone surrogates become U+FFFD, as a browser would send them). */
+const encode = (s: string) => [...Buffer.from(s, 'utf8')]
+  .map((b) => (/[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`))
+  .join('');
+
+const nastyString = fc.oneof(
+  fc.constantFrom(
+    '', ' ', '\u0000', 'a\u0000b', '../../../etc/passwd', '..\\..\\win.ini', '%00', ':', '::', '__proto__', 'constructor',
+    'prototype', '1e309', '-0', 'NaN', 'Infinity', '-1', '0x10', '9007199254740993', '\ud800', '\udfff\ud800', '\u202e\u0000',
+    '🩺🩺🩺', 'null', 'undefined', 'true', '{"$gt": ""}', "' OR '1'='1", '<script>alert(1)</script>', '${7*7}', '%s%s%n',
+    'Asia/Kolkata\u0000', 'Mars/Olympus', '2030-02-30T25:61:00Z', '0000-01-01T00:00:00Z', '+275760-09-13T00:00:00.000Z',
+    '99999999999999999999999', 'appointment-x', 'user-', '\r\nX-Injected: 1',
+  ),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 20 }),
+  fc.constantFrom(300, 5_000, 70_000).map((n) => 'x'.repeat(n)),
+);
+
+const rawNumber = fc.constantFrom('1e309', '-1e309', '-0', '1e-400', '0.1', '1.5', '-1', '0', '9007199254740993', '1e21', '123456789012345678901234567890123');
+const operator = fc.constantFrom('{"$gt":""}', '{"$ne":null}', '{"$where":"sleep(100)"}', '{"$regex":".*"}', '{"__proto__":{"role":"admin"}}');
+const deepNesting = fc.oneof(
+  fc.integer({ min: 100, max: 40_000 }).map((n) => `${'['.repeat(n)}${']'.repeat(n)}`),
+  fc.integer({ min: 100, max: 15_000 }).map((n) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`),
+);
+const hostileKey = fc.oneof(
+  fc.constantFrom('__proto__', 'constructor', 'prototype', '$gt', '$where', 'toString', 'hasOwnProperty', 'valueOf', '', 'role', 'isAdmin', 'userId'),
+  nastyString,
+).map((k) => JSON.stringify(k));
+
+/** JSON text (not values: `1e309`, `-0` and duplicate `__proto__` keys only exist as text). */
+const { json: hostileJson } = fc.letrec((tie) => ({
+  json: fc.oneof(
+    { depthSize: 'small' },
+    nastyString.map((s) => JSON.stringify(s)),
+    rawNumber,
+    fc.constantFrom('true', 'false', 'null'),
+    operator,
+    deepNesting,
+    tie('array'),
+    tie('object'),
+  ),
+  array: fc.array(tie('json'), { maxLength: 4 }).map((xs) => `[${(xs as string[]).join(',')}]`),
+  object: fc.array(fc.tuple(hostileKey, tie('json')), { maxLength: 4 })
+    .map((es) => `{${(es as Array<[string, string]>).map(([k, v]) => `${k}:${v}`).join(',')}}`),
+})) as { json: fc.Arbitrary<string> };
+
+// ---------------------------------------------------------------- near-valid bodies from the documented schemas
+
+const EXAMPLE_BY_NAME: Record<string, () => unknown> = {
+  email: () => users.patient.email,
+  to: () => users.patient.email,
+  password: () => 'long enough pw',
+  newPassword: () => 'long enough pw',
+  timezone: () => 'Asia/Kolkata',
+  slotId: () => real.slotId[0],
+  newSlotId: () => real.slotId[1],
+  appointmentId: () => real.appointmentId[0],
+};
+
+/** A value the schema accepts (as far as a schema can say), so that mutations reach past the first check. */
+function validValue(schema: JsonSchema, name = ''): unknown {
+  if (schema.oneOf) return validValue(schema.oneOf[0], name);
+  if (EXAMPLE_BY_NAME[name]) return EXAMPLE_BY_NAME[name]();
+  if (schema.example !== undefined) return schema.example;
+  if (schema.enum) return schema.enum[0];
+  switch (schema.type) {
+    case 'integer': case 'number': return (schema.minimum ?? 0) + (schema.exclusiveMinimum ? 1 : 0) + 100;
+    case 'boolean': return true;
+    case 'array': return schema.items ? [validValue(schema.items)] : [];
+    case 'object': return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, s]) => [k, validValue(s, k)]));
+    default:
+      if (schema.format === 'date-time') return '2030-01-08T04:00:00.000Z';
+      if (schema.pattern === '^\\d{6}$') return '123456';
+      return 'x'.repeat(Math.max(schema.minLength ?? 1, 3));
+  }
+}
+
+/** The valid object with some fields replaced by hostile JSON, some dropped, and hostile keys added. */
+function nearValid(schema: JsonSchema): fc.Arbitrary<string> {
+  const valid = validValue(schema) as Record<string, unknown>;
+  const keys = Object.keys(valid);
+  const field = keys.length > 0
+    ? fc.tuple(fc.constantFrom(...keys), fc.oneof(hostileJson, fc.constant(undefined)))
+    : fc.constant<[string, string | undefined]>(['', undefined]);
+  return fc.tuple(fc.array(field, { maxLength: 3 }), fc.array(fc.tuple(hostileKey, hostileJson), { maxLength: 2 })).map(([changes, extra]) => {
+    const entries = new Map<string, string | undefined>(Object.entries(valid).map(([k, v]) => [k, JSON.stringify(v)]));
+    for (const [k, v] of changes) if (k) entries.set(k, v);
+    const kept = [...entries].filter(([, v]) => v !== undefined).map(([k, v]) => `${JSON.stringify(k)}:${v}`);
+    return `{${[...kept, ...extra.map(([k, v]) => `${k}:${v}`)].join(',')}}`;
+  });
+}
+
+// ---------------------------------------------------------------- bodies, content types, multipart garbage
+
+type Body = { headers: Record<string, string>; body?: Buffer };
+const jsonBody = (text: string, contentType = 'application/json'): Body => ({ headers: { 'content-type': contentType }, body: Buffer.from(text, 'utf8') });
+
+const invalidJson = fc.constantFrom(
+  '{', '{"a":', "{'a':1}", '{"a":1,}', '\u0000', '\ufeff{}', 'NaN', '[1,2', '{"a":"\\u12"}', '{"a":1}{"b":2}', 'undefined', '',
+  '"just a string"', '42', 'null', `{"a":"${'x'.repeat(120_000)}"}`,
+);
+
+function multipartGarbage(expectedField: string): fc.Arbitrary<Body> {
+  const boundary = 'fuzzboundary';
+  const fieldName = fc.constantFrom(expectedField, expectedField, 'file', 'avatar', 'title', '__proto__', '', 'x'.repeat(300), 'a"b');
+  const fileName = fc.constantFrom('report.pdf', 'a.png', '../../etc/passwd', 'a\u0000.pdf', '', 'x'.repeat(1000), '%00.pdf', 'ü.pdf');
+  const partType = fc.constantFrom('application/pdf', 'image/png', 'image/jpeg', 'text/plain', 'application/x-msdownload', '', 'multipart/mixed');
+  const content = fc.oneof(
+    fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
+    fc.constantFrom(
+      Buffer.from('%PDF-1.4\n%garbage\n1 0 obj << /Type /Catalog >>\n%%EOF'),
+      Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('not really a png')]),
+      Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0, 0]),
+      Buffer.alloc(0),
+    ),
+  );
+  const part = fc.tuple(fieldName, fc.option(fileName), partType, content).map(([name, file, type, data]) => Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"${file === null ? '' : `; filename="${file}"`}\r\n`
+      + `${type ? `Content-Type: ${type}\r\n` : ''}\r\n`, 'latin1'),
+    data, Buffer.from('\r\n'),
+  ]));
+  const wellFormed = fc.array(part, { maxLength: 4 }).map((parts): Body => ({
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    body: Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]),
+  }));
+  const broken = fc.tuple(
+    fc.constantFrom('multipart/form-data', 'multipart/form-data; boundary=', `multipart/form-data; boundary=${boundary}`, 'multipart/form-data; boundary="unterminated', 'multipart/mixed; boundary=x'),
+    fc.oneof(
+      part.map((p) => p.subarray(0, Math.max(1, p.length - 3))),
+      fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+      fc.constant(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data\r\n\r\nno name\r\n--${boundary}--\r\n`)),
+      fc.constant(Buffer.from(`--${boundary}\r\n${'X-Header: y\r\n'.repeat(2000)}\r\n\r\n--${boundary}--\r\n`)),
+    ),
+  ).map(([type, body]): Body => ({ headers: { 'content-type': type }, body }));
+  return fc.oneof(wellFormed, broken);
+}
+
+function bodyFor(op: Operation): fc.Arbitrary<Body> {
+  const kinds: Array<fc.Arbitrary<Body>> = [
+    fc.constant({ headers: {} }),
+    hostileJson.map((s) => jsonBody(s)),
+    invalidJson.map((s) => jsonBody(s)),
+    fc.tuple(
+      fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'application/json; charset=utf-16',
+        'application/json; charset=bogus', 'application/vnd.api+json', '*/*', 'application/json;;;', 'garbage'),
+      fc.oneof(hostileJson, fc.constantFrom('slotId=x&slotId=y&a[b]=c&__proto__[role]=admin', '<x>&xxe;</x>')),
+    ).map(([type, s]) => jsonBody(s, type)),
+    fc.tuple(fc.constantFrom('gzip', 'deflate', 'br', 'bogus'), fc.uint8Array({ maxLength: 64 }))
+      .map(([encoding, bytes]) => ({ headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body: Buffer.from(bytes) })),
+    multipartGarbage(op.multipart ? Object.keys(op.multipart.properties ?? {})[0] ?? 'file' : 'file'),
+  ];
+  if (op.json) kinds.push(nearValid(op.json).map((s) => jsonBody(s)), nearValid(op.json).map((s) => jsonBody(s)));
+  if (op.multipart) kinds.push(multipartGarbage(Object.keys(op.multipart.properties ?? {})[0] ?? 'file'));
+  return fc.oneof(...kinds);
+}
+
+// ---------------------------------------------------------------- paths, queries, credentials
+
+const rawSegment = fc.constantFrom('..', '.', '%2e%2e', '..%2F..%2Fetc%2Fpasswd', '%00', '%', '%E0%A4%A', ':', '::', ';', '%2F', '%20', '%u0000', 'x'.repeat(5_000), '');
+
+function segmentFor(name: string): fc.Arbitrary<string> {
+  const known = real[name] ?? [];
+  return fc.oneof(
+    ...(known.length > 0 ? [fc.constantFrom(...known).map(encode)] : []),
+    rawSegment,
+    nastyString.filter((s) => s.length < 6_000).map(encode),
+  );
+}
+
+function queryFor(op: Operation): fc.Arbitrary<string> {
+  const name = fc.oneof(
+    ...(op.queryParams.length > 0 ? [fc.constantFrom(...op.queryParams.map((p) => p.name))] : []),
+    fc.constantFrom('__proto__', 'constructor[prototype][polluted]', 'a[]', 'page[$gt]', 'x'.repeat(300), '', 'status[]', 'limit'),
+  );
+  const value = fc.oneof(
+    fc.constantFrom('%', '%zz', '%00', '%E0%A4%A', '1e309', '-0', 'NaN', '', '[]', '0', '-1', '1.5', '0x10', 'null', 'true', '2030-01-08T04:00:00.000Z'),
+    nastyString.filter((s) => s.length < 4_000).map(encode),
+  );
+  const pair = fc.oneof(fc.tuple(name, value).map(([n, v]) => `${encode(n)}=${v}`), name.map(encode));
+  return fc.array(pair, { maxLength: 6 }).map((pairs) => (pairs.length > 0 ? `?${pairs.join('&')}` : ''));
+}
+
+const HEADER_SAFE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const headerValue = fc.oneof(
+  fc.constantFrom('', ' ', 'x'.repeat(201), '../x', 'key\u00ff', 'a b', 'fuzz-key-1', 'fuzz-key-2', 'k'.repeat(200), '$gt', '%00', 'a,b'),
+  fc.string({ unit: fc.integer({ min: 0x20, max: 0xff }).map((c) => String.fromCharCode(c)), maxLength: 60 }),
+).filter((v) => HEADER_SAFE.test(v));
+
+function authorization(who: Who, garbage: string): Record<string, string> {
+  if (who === 'anonymous') return {};
+  if (who === 'garbage') return { authorization: garbage };
+  return { authorization: `Bearer ${users[who].token}` };
+}
+
+function garbageTokens(): string[] {
+  const [h, , s] = users.patient.token.split('.');
+  const forged = Buffer.from(JSON.stringify({ sub: users.admin.userId, role: 'admin' })).toString('base64url');
+  return [
+    'Bearer', 'Bearer ', 'Bearer x', 'Basic Zm9vOmJhcg==', `Bearer ${'a'.repeat(8_000)}`, 'bearer lowercase',
+    `Bearer ${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${forged}.`,
+    `Bearer ${h}.${forged}.${s}`, `Bearer ${users.patient.token} extra`, `Bearer ${users.patient.token.slice(0, -3)}AAA`,
+  ];
+}
+
+function requestFor(op: Operation): fc.Arbitrary<FuzzRequest> {
+  const segments = op.pathParams.map((p) => segmentFor(p));
+  return fc.record({
+    method: fc.oneof({ weight: 9, arbitrary: fc.constant(op.method) }, { weight: 1, arbitrary: fc.constantFrom('PATCH', 'DELETE', 'PUT', 'POST', 'GET') }),
+    values: fc.tuple(...segments),
+    query: queryFor(op),
+    body: bodyFor(op),
+    who: fc.constantFrom<Who>('anonymous', 'patient', 'doctor', 'admin', 'auditor', 'garbage'),
+    garbage: fc.constantFrom(...garbageTokens()),
+    idempotencyKey: fc.option(headerValue),
+    requestId: fc.option(headerValue, { freq: 8 }),
+  }).map(({ method, values, query, body, who, garbage, idempotencyKey, requestId }) => {
+    let i = 0;
+    const path = op.path.replace(/\{[^}]+\}/g, () => values[i++]) + query;
+    const headers: Record<string, string> = { ...body.headers, ...authorization(who, garbage) };
+    if (idempotencyKey !== null) headers['idempotency-key'] = idempotencyKey;
+    if (requestId !== null) headers['x-request-id'] = requestId;
+    return { method, path, headers, body: body.body };
+  });
+}
+
+// ---------------------------------------------------------------- what every answer must look like
+
+const STACK = /\bat .*\(?[^\s()]+\.[cm]?[jt]sx?:\d+/;
+
+/** Returns what is wrong with the answer, or null. */
+function fault(answer: Answer, moved: string | null): string | null {
+  if (answer.status >= 500) return `status ${answer.status}`;
+  if (STACK.test(answer.text) || answer.text.includes('node_modules')) return 'the body leaks a stack trace or a file path';
+  if (answer.status < 400) return null;
+  if (!String(answer.headers['content-type']).startsWith('application/problem+json')) return `a ${answer.status} with content type ${answer.headers['content-type']}`;
+  let problem: Record<string, unknown>;
+  try {
+    problem = JSON.parse(answer.text) as Record<string, unknown>;
+  } catch {
+    return `a ${answer.status} whose body is not JSON`;
+  }
+  for (const field of ['type', 'title', 'detail']) if (typeof problem[field] !== 'string') return `problem.${field} is not a string`;
+  if (problem.status !== answer.status) return `problem.status ${String(problem.status)} differs from the HTTP status ${answer.status}`;
+  if (moved) return `a refused request (${answer.status} ${String(problem.code)}) appended events: ${moved}`;
+  return null;
+}
+
+function describeRequest(req: FuzzRequest): string {
+  const body = req.body ? req.body.toString('utf8') : '';
+  return `${req.method} ${req.path.length > 300 ? `${req.path.slice(0, 300)}…(${req.path.length})` : req.path}\n`
+    + `headers: ${JSON.stringify(req.headers).slice(0, 600)}\nbody: ${JSON.stringify(body.length > 400 ? `${body.slice(0, 400)}…(${body.length})` : body)}`;
+}
+
+/**
+ * The one refusal that must be remembered: a wrong e-mail code is counted, so that guessing burns the
+ * code (brute-force protection); the count survives restarts because it is an event.
+ */
+const RECORDED_REFUSALS = new Set(['VerificationCodeFailed']);
+
+async function exchange(req: FuzzRequest): Promise<void> {
+  const before = await head();
+  const answer = await send(req);
+  const appended = (await head()) === before ? [] : await t.services.events.readAll({ fromPosition: before });
+  const moved = appended.some((e) => !RECORDED_REFUSALS.has(e.type));
+  if (answer.status < 400 || answer.status >= 500) await quiet();
+  const wrong = fault(answer, moved ? appended.map((e) => e.type).join(', ') : null);
+  if (wrong) throw new Error(`${wrong}\n${describeRequest(req)}\nanswer: ${answer.status} ${answer.text.slice(0, 600)}`);
+}
+
+// ---------------------------------------------------------------- the run
+
+function operations(doc: { paths: Record<string, Record<string, {
+  parameters?: Array<{ in: string; name: string; schema: JsonSchema }>;
+  requestBody?: { content: Record<string, { schema: JsonSchema }> };
+}>> }): Operation[] {
+  return Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({
+    method: method.toUpperCase(),
+    path,
+    pathParams: (path.match(/\{([^}]+)\}/g) ?? []).map((p) => p.slice(1, -1)),
+    queryParams: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => ({ name: p.name, schema: p.schema })),
+    json: op.requestBody?.content['application/json']?.schema,
+    multipart: op.requestBody?.content['multipart/form-data']?.schema,
+  })));
+}
+
+let ops: Operation[] = [];
+
+beforeAll(async () => {
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+  t = await startTestApp({ env: { MIN_NOTICE_MINUTES: '0' } });
+  server = createServer(t.http);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = { host: '127.0.0.1', port: (server.address() as AddressInfo).port };
+  [users.patient, users.doctor, users.admin, users.auditor] = await Promise.all(
+    (['patient', 'doctor', 'admin', 'auditor'] as const).map((role) => givenUser(t, { role })),
+  );
+  // Real ids let hostile bodies and queries reach past "not found" into the handlers themselves.
+  const slots = await givenSlots(t, users.doctor);
+  const appointmentId = await givenConfirmedAppointment(t, users.patient, slots[0]);
+  Object.assign(real, {
+    doctorId: [users.doctor.userId], slotId: slots.slice(1, 4), id: [appointmentId], appointmentId: [appointmentId],
+    streamId: [`appointment-${appointmentId}`, `user-${users.patient.userId}`],
+  });
+  const docs = await send({ method: 'GET', path: '/api-docs.json', headers: {} });
+  ops = operations(JSON.parse(docs.text));
+}, 30_000);
+
+afterAll(async () => {
+  process.off('uncaughtException', onCrash);
+  process.off('unhandledRejection', onCrash);
+  agent.destroy();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await t.close();
+});
+
+describe('HTTP fuzz: hostile input on every documented route', () => {
+  it('reads the routes from the service\'s own OpenAPI document', () => {
+    // A broken document would make the fuzz below vacuous.
+    expect(ops.length).toBeGreaterThan(30);
+    expect(ops.some((o) => o.multipart)).toBe(true);
+    expect(ops.some((o) => o.pathParams.length > 0)).toBe(true);
+  });
+
+  it('answers every request below 500, refusals as problem+json without a stack, and refusals change nothing', async () => {
+    const failures: string[] = [];
+    for (const op of ops) {
+      const result = await fc.check(fc.asyncProperty(requestFor(op), exchange), {
+        seed: SEED, numRuns: RUNS_PER_ROUTE, interruptAfterTimeLimit: ROUTE_TIME_LIMIT_MS, markInterruptAsFailure: false,
+      });
+      if (result.failed) {
+        const why = result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
+        failures.push(`${op.method} ${op.path} (seed ${result.seed}, path "${result.counterexamplePath}", shrunk ${result.numShrinks}×): ${why}`);
+      }
+      const health = await send({ method: 'GET', path: '/healthz', headers: {} });
+      if (health.status !== 200) failures.push(`/healthz answered ${health.status} after fuzzing ${op.method} ${op.path}`);
+    }
+    if (failures.length > 0) {
+      throw new Error(`${failures.length} route(s) broke the rules (reproduce with FUZZ_SEED=${SEED}):\n\n${failures.join('\n\n')}`);
+    }
+    expect(crashes).toEqual([]);
+  }, 120_000);
+});
+
+describe('counterexamples the fuzz found, pinned', () => {
+  const form = (body: string, contentType = 'multipart/form-data; boundary=fuzzboundary') => ({ 'content-type': contentType, body: Buffer.from(body, 'latin1') });
+  // Multer let busboy's plain Errors (and its own MISSING_FIELD_NAME) through to the error handler as 500s.
+  it.each([
+    ['no boundary', form('--fuzzboundary\r\nContent-Disposition: form-data; name="file"\r\n\r', 'multipart/form-data')],
+    ['an empty body without a boundary', form('', 'multipart/form-data')],
+    ['a malformed part header', form(`--fuzzboundary\r\n${'X-Header: y\r\n'.repeat(2_000)}\r\n\r\n--fuzzboundary--\r\n`)],
+    ['a part without a field name', form('--fuzzboundary\r\nContent-Disposition: form-data; name=""\r\nContent-Type: application/pdf\r\n\r\n\r\n--fuzzboundary--\r\n')],
+    ['a truncated form', form('--fuzzboundary\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-1.4')],
+  ])('%s is a 400 problem on every upload route, and nothing is stored', async (_, { 'content-type': contentType, body }) => {
+    for (const [method, path, who] of [['POST', '/api/auth/signup', null], ['PUT', '/api/users/me/avatar', users.doctor], ['POST', '/api/reports', users.patient]] as const) {
+      const before = await head();
+      const answer = await send({ method, path, body, headers: { 'content-type': contentType, ...(who ? { authorization: `Bearer ${who.token}` } : {}) } });
+      expect({ path, status: answer.status, code: (JSON.parse(answer.text) as { code?: string }).code }).toEqual({ path, status: 400, code: 'bad_multipart' });
+      expect(fault(answer, null)).toBeNull();
+      expect(await head()).toBe(before);
+    }
+  });
+});
