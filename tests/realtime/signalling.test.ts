@@ -103,7 +103,12 @@ describe('joining a consultation room', () => {
     const now = server.clock.now();
     try {
       server.clock.set(new Date(Date.parse(appointment.start) - 16 * 60_000));
-      expect(await request(p, 'join-room', { appointmentId: appointment.appointmentId })).toMatchObject({ ok: false, error: 'outside_join_window' });
+      expect(await request(p, 'join-room', { appointmentId: appointment.appointmentId })).toMatchObject({
+        ok: false,
+        error: 'outside_join_window',
+        opensAt: new Date(Date.parse(appointment.start) - 15 * 60_000).toISOString(),
+        closesAt: new Date(Date.parse(appointment.end) + 30 * 60_000).toISOString(),
+      });
       server.clock.set(new Date(Date.parse(appointment.end) + 31 * 60_000));
       expect(await request(p, 'join-room', { appointmentId: appointment.appointmentId })).toMatchObject({ ok: false, error: 'outside_join_window' });
     } finally {

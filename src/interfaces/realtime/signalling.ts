@@ -41,7 +41,8 @@ const relayed = {
 } as const;
 
 type Ack = (answer: unknown) => void;
-type Refusal = { code: string; message: string };
+/** `details` carries a refusal's data for clients, e.g. the join window's `opensAt`/`closesAt`. */
+type Refusal = { code: string; message: string; details?: Record<string, unknown> };
 
 const roomOf = (id: string) => `consultation:${id}`;
 
@@ -88,7 +89,8 @@ export function registerSignalling(io: Server, deps: SignallingDeps): void {
 
   /** Everything a client sends is checked here: failures answer the sender and never escape. */
   const refusal = (error: unknown, event: string, socket: Socket): Refusal => {
-    if (error instanceof Refused || error instanceof DomainError) return { code: error.code, message: error.message };
+    if (error instanceof Refused) return { code: error.code, message: error.message };
+    if (error instanceof DomainError) return { code: error.code, message: error.message, details: error.details };
     log.error({ err: error, event, socketId: socket.id }, 'signalling handler failed');
     return { code: 'internal_error', message: 'Something went wrong on our side; please retry.' };
   };
@@ -115,9 +117,9 @@ export function registerSignalling(io: Server, deps: SignallingDeps): void {
           const answer = await run(payload);
           ack?.({ ok: true, ...(answer as object | undefined) });
         } catch (error) {
-          const { code, message } = refusal(error, event, socket);
-          if (ack) ack({ ok: false, error: code, message });
-          else socket.emit('error', { event, code, message });
+          const { code, message, details } = refusal(error, event, socket);
+          if (ack) ack({ ...details, ok: false, error: code, message });
+          else socket.emit('error', { ...details, event, code, message });
         }
       });
     };
