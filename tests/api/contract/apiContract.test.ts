@@ -6,7 +6,7 @@ import { loadConfig } from '../../../src/infrastructure/config.js';
 import { startTestApp, type TestApp } from '../../support/testApp.js';
 import { givenUser, type GivenUser } from '../../support/identity.js';
 import { bearer, givenSlots, projected } from '../../support/booking.js';
-import { DIABETIC_PANEL, labReportPdf } from '../../support/sampleReports.js';
+import { DIABETIC_PANEL, labReportPdf, tinyPng } from '../../support/sampleReports.js';
 import { eventTypes, eventually } from '../payments/paymentsFixture.js';
 import {
   client, connected, givenAppointment, givenDoctorSlots, next, refusal, request as ask, startConsultationServer, user,
@@ -417,6 +417,27 @@ describe('reports and chatbot', () => {
     expectProblem(await http().post(`/api/reports/${reportId}/chat`).set(bearer(patient)).send({ message: 'Is this bad?' }), 409);
     expectProblem(await http().get(`/api/reports/${reportId}`).set(bearer(stranger)), 404);
     expectProblem(await http().post('/api/reports').set(bearer(patient)).field('title', 'nothing attached'), 400);
+  });
+
+  it('an upload repeated with its Idempotency-Key answers the first 201 and stores nothing new; another file under that key is 422', async () => {
+    const pdf = await labReportPdf(['Haemoglobin 13.5 g/dL']);
+    const upload = (bytes: Buffer, key = 'contract-upload-1') => http().post('/api/reports').set(bearer(stranger)).set('Idempotency-Key', key)
+      .attach('file', bytes, 'labs.pdf').field('title', 'Retried');
+    const first = await upload(pdf).expect(201);
+    const repeat = await upload(pdf).expect(201);
+    expect(repeat.body).toEqual(first.body);
+    expect(repeat.headers['idempotent-replayed']).toBe('true');
+    expect((await http().get('/api/reports').set(bearer(stranger)).expect(200)).body.items).toHaveLength(1);
+    expectProblem(await upload(await labReportPdf(['Haemoglobin 9.5 g/dL'])), 422);
+    await upload(pdf, 'contract-upload-2').expect(201);
+  });
+
+  it('a multipart sign-up repeated with its Idempotency-Key answers the first 201', async () => {
+    const signUp = () => http().post('/api/auth/signup').set('Idempotency-Key', 'contract-multipart-signup')
+      .field('name', 'Multipart Patient').field('email', 'contract.multipart@example.com').field('password', 'correct horse battery')
+      .field('role', 'patient').attach('avatar', tinyPng(), 'me.png');
+    const first = await signUp().expect(201);
+    expect((await signUp().expect(201)).body).toEqual(first.body);
   });
 
   it('the chatbot answers { reply, urgency, suggestBooking } to any signed-in user; empty or over 2,000 characters is 400', async () => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Services } from '../../../infrastructure/compositionRoot.js';
 import { requireAuth } from '../auth.middleware.js';
 import { commandContext } from '../commandContext.js';
+import { idempotentUpload } from '../idempotency.js';
 import { documentRoute } from '../openapi.js';
 import { sendProblem } from '../problem.js';
 import { validate } from '../validate.js';
@@ -24,7 +25,7 @@ export function authRoutes(services: Services): Router {
   const accepted = { status: 'accepted' as const };
 
   // Sign-up mails a code too, so it shares the limits (multipart bodies are limited per address only).
-  router.post('/signup', ...limited, avatarMultipart(), (req, res, next) => {
+  router.post('/signup', ...limited, avatarMultipart(), idempotentUpload(services.idempotency, services.clock), (req, res, next) => {
     validate({ body: req.is('multipart/form-data') ? multipartSignUp : jsonSignUp })(req, res, next);
   }, async (req, res) => {
     const body = req.valid.body as SignUpBody;

@@ -7,6 +7,7 @@ import type { Services } from '../../../infrastructure/compositionRoot.js';
 import { REPORT_MAX_BYTES } from '../../../application/reports/uploadReport.js';
 import { requireAuth, requireRole } from '../auth.middleware.js';
 import { commandContext } from '../commandContext.js';
+import { idempotentUpload } from '../idempotency.js';
 import { multipartBody } from '../multipartBody.js';
 import { documentRoute } from '../openapi.js';
 import { sendProblem } from '../problem.js';
@@ -44,7 +45,7 @@ export function reportsRoutes(services: Services): Router {
   const { reports, projections } = services;
   const idOf = (req: Request) => (req.valid.params as z.infer<typeof reportIdParams>).id;
 
-  router.post('/api/reports', patientUpload, receiveFile, validate({ body: uploadFields }), async (req, res) => {
+  router.post('/api/reports', patientUpload, receiveFile, idempotentUpload(services.idempotency, services.clock), validate({ body: uploadFields }), async (req, res) => {
     if (!req.file) return sendProblem(res, 400, 'file_required', 'Send the report as the multipart field `file`.');
     const { title } = req.valid.body as z.infer<typeof uploadFields>;
     const outcome = await reports.uploadReport({ bytes: req.file.buffer, title, clientFileName: req.file.originalname }, commandContext(req));
