@@ -6,7 +6,8 @@ import { sendProblem } from './problem.js';
 export type Authenticate = (token: string) => Promise<Actor | null>;
 
 export function bearerToken(header: string | undefined): string | null {
-  const match = /^Bearer ([A-Za-z0-9\-_=.]+)$/.exec(header ?? '');
+  // The scheme name is case-insensitive (RFC 9110 §11.1): `bearer x` is as good as `Bearer x`.
+  const match = /^Bearer +([A-Za-z0-9\-_=.]+)$/i.exec(header ?? '');
   return match ? match[1] : null;
 }
 

@@ -103,6 +103,11 @@ describe('errors', () => {
     expectProblem(await call(), status);
   });
 
+  it('the bearer scheme name is case-insensitive', async () => {
+    await http().get('/api/wallet').set('Authorization', `bearer ${patient.token}`).expect(200);
+    await http().get('/api/wallet').set('Authorization', `BEARER ${patient.token}`).expect(200);
+  });
+
   it('invalid input lists each bad field as { path, message }', async () => {
     const res = await http().post('/api/auth/signup').send({ name: '', email: 'not-an-address', password: 'x', role: 'patient' });
     expectProblem(res, 400);
