@@ -216,6 +216,7 @@ describe('doctors and slots', () => {
     const last = slots[slots.length - 1];
     const res = await http().delete(`/api/doctors/me/slots/${encodeURIComponent(last)}`).set(bearer(doctor)).expect(204);
     expect(res.text).toBe('');
+    expectProblem(await book(patient, last), 409);
     const held = await book(patient, slots[slots.length - 2]);
     expect(held.status).toBe(201);
     expectProblem(await http().delete(`/api/doctors/me/slots/${encodeURIComponent(slots[slots.length - 2])}`).set(bearer(doctor)), 409);
