@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
-import request, { type Response } from 'supertest';
 import { resolve } from 'node:path';
+import request, { type Response } from 'supertest';
 import { loadConfig } from '../../../src/infrastructure/config.js';
 import { startTestApp, type TestApp } from '../../support/testApp.js';
 import { givenUser, type GivenUser } from '../../support/identity.js';
@@ -56,6 +56,7 @@ async function at(instant: string, body: () => Promise<void>): Promise<void> {
     t.clock.set(MONDAY_MORNING);
   }
 }
+
 const keys = (value: unknown) => Object.keys(value as object).sort();
 
 /** RFC 9457 as the contract words it: type, title, status, detail (and per-field errors for bad input). */
