@@ -101,7 +101,8 @@ export interface HoldSlot {
 }
 
 export function holdSlot(slot: Slot, cmd: HoldSlot): SlotEvent[] {
-  if (slot.status === 'unpublished') throw new NotFound('Slot', cmd.slotId);
+  // The contract answers 409 "slot not available" for any slot that cannot be booked, unknown ones included.
+  if (slot.status === 'unpublished') throw new SlotUnavailable(cmd.slotId, 'no such slot is published');
   // A retried command finds its own hold in place.
   if (slot.status === 'held' && slot.appointmentId === cmd.appointmentId) return [];
   if (slot.status === 'withdrawn') throw new SlotUnavailable(cmd.slotId, 'it was withdrawn');

@@ -48,8 +48,8 @@ describe('booking a slot', () => {
     expect(res.body).toMatchObject({ status: 409, code: 'slot_unavailable' });
   });
 
-  it('refuses unknown slots (404), doctors (403), anonymous callers (401) and bad bodies (400)', async () => {
-    await request(t.http).post('/api/appointments').set(bearer(patient)).send({ slotId: `${doctor.userId}:2030-01-08T03:31:00.000Z` }).expect(404);
+  it('refuses unknown slots (409, as any slot that cannot be booked), doctors (403), anonymous callers (401) and bad bodies (400)', async () => {
+    await request(t.http).post('/api/appointments').set(bearer(patient)).send({ slotId: `${doctor.userId}:2030-01-08T03:31:00.000Z` }).expect(409);
     await request(t.http).post('/api/appointments').set(bearer(doctor)).send({ slotId: tuesday(1) }).expect(403);
     await request(t.http).post('/api/appointments').send({ slotId: tuesday(1) }).expect(401);
     await request(t.http).post('/api/appointments').set(bearer(patient)).send({ slotId: tuesday(1), extra: 1 }).expect(400);

@@ -54,7 +54,7 @@ describe('holding a slot', () => {
     ['a live hold', [published, held('a1', later)], SlotUnavailable],
     ['a booking', [published, held('a1', earlier), booked('a1')], SlotUnavailable],
     ['a withdrawn slot', [published, withdrawn], SlotUnavailable],
-    ['an unknown slot', [], NotFound],
+    ['an unknown slot', [], SlotUnavailable],
   ])('%s refuses a new hold', (_, history, error) => expect(() => holdSlot(given(history), hold('a2'))).toThrow(error));
 
   it('a retried hold by the same appointment is a no-op', () => {
