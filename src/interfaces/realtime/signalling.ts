@@ -111,10 +111,12 @@ export function registerSignalling(io: Server, deps: SignallingDeps): void {
     });
 
     const on = (event: string, run: (payload: unknown) => Promise<unknown>) => {
-      socket.on(event, async (payload: unknown, maybeAck?: unknown) => {
-        const ack = typeof maybeAck === 'function' ? (maybeAck as Ack) : null;
+      socket.on(event, async (...args: unknown[]) => {
+        // Socket.io puts the acknowledgement last, after however many arguments the client sent.
+        const ack = typeof args.at(-1) === 'function' ? (args.pop() as Ack) : null;
         try {
-          const answer = await run(payload);
+          if (args.length > 1) throw new Refused('invalid_payload', 'Send exactly one payload per message.');
+          const answer = await run(args[0]);
           ack?.({ ok: true, ...(answer as object | undefined) });
         } catch (error) {
           const { code, message, details } = refusal(error, event, socket);
