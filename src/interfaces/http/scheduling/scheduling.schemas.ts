@@ -2,8 +2,12 @@ import { z } from 'zod';
 import { WEEKDAYS } from '../../../domain/scheduling/availability.js';
 
 const HHMM = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
-/** An instant with an offset, normalised to UTC so it compares with stored times. */
-export const instant = z.iso.datetime({ offset: true }).transform((v) => new Date(v).toISOString());
+/**
+ * An ISO-8601 instant with an offset (seconds optional, as ISO-8601 allows), normalised to UTC so it
+ * compares with stored times.
+ */
+export const instant = z.union([z.iso.datetime({ offset: true }), z.iso.datetime({ offset: true, precision: -1 })])
+  .transform((v) => new Date(v).toISOString());
 
 export const doctorIdParams = z.strictObject({ doctorId: z.string().min(1).max(100) });
 export const slotIdParams = z.strictObject({ slotId: z.string().min(1).max(200) });
