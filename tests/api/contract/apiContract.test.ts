@@ -200,6 +200,14 @@ describe('doctors and slots', () => {
     expect(res.body.items.length).toBeGreaterThan(0);
   });
 
+  it('takes ISO-8601 times with an offset, with or without seconds', async () => {
+    const withSeconds = await http().get(`/api/doctors/${doctor.userId}/slots`).query({ from: '2030-01-08T00:00:00+05:30', to: '2030-01-09T00:00:00+05:30' }).expect(200);
+    const withoutSeconds = await http().get(`/api/doctors/${doctor.userId}/slots`).query({ from: '2030-01-08T00:00+05:30', to: '2030-01-09T00:00+05:30' }).expect(200);
+    expect(withoutSeconds.body).toEqual(withSeconds.body);
+    expect(withSeconds.body.items.length).toBeGreaterThan(0);
+    expectProblem(await http().get(`/api/doctors/${doctor.userId}/slots`).query({ from: '2030-01-08' }), 400);
+  });
+
   it('slots are { slotId, doctorId, start, end, feePaise, status } and move available → held → booked', async () => {
     const slotsOf = async (status?: string) => (await http().get(`/api/doctors/${doctor.userId}/slots`)
       .query({ from: '2030-01-08T00:00:00+05:30', to: '2030-01-09T00:00:00+05:30', ...(status ? { status } : {}) }).expect(200)).body;
