@@ -26,18 +26,24 @@ export function formatInZone(iso: string, timezone: string): string {
 
 const rupees = (paise: number): string => `₹${(paise / 100).toFixed(2)}`;
 
+/** "Dr. Rao", unless the doctor's name already carries the title ("Dr Ananya Iyer"). */
+export function doctorAddress(name: string): string {
+  return /^dr\.?\s/i.test(name) ? name : `Dr. ${name}`;
+}
+
 function compose(event: AppointmentEvent, a: ExistingAppointment, doctorName: string, tz: string): Omit<MailMessage, 'to' | 'idempotencyKey'> | null {
+  const doctor = doctorAddress(doctorName);
   switch (event.type) {
     case 'AppointmentConfirmed':
       return {
-        subject: `Appointment confirmed with Dr. ${doctorName}`,
-        text: `Your appointment with Dr. ${doctorName} on ${formatInZone(a.start, tz)} is confirmed. `
+        subject: `Appointment confirmed with ${doctor}`,
+        text: `Your appointment with ${doctor} on ${formatInZone(a.start, tz)} is confirmed. `
           + `Paid: ${rupees(event.data.paidPaise)}. Appointment id: ${a.appointmentId}.`,
       };
     case 'AppointmentRescheduled':
       return {
-        subject: `Appointment with Dr. ${doctorName} rescheduled`,
-        text: `Your appointment with Dr. ${doctorName} has moved from ${formatInZone(event.data.previousStart, tz)} `
+        subject: `Appointment with ${doctor} rescheduled`,
+        text: `Your appointment with ${doctor} has moved from ${formatInZone(event.data.previousStart, tz)} `
           + `to ${formatInZone(event.data.start, tz)}. Appointment id: ${a.appointmentId}.`,
       };
     case 'AppointmentCancelled': {
@@ -46,8 +52,8 @@ function compose(event: AppointmentEvent, a: ExistingAppointment, doctorName: st
         ? `A refund of ${rupees(refund.amountPaise)} will go to ${refund.destination === 'wallet' ? 'your HealthVision wallet' : 'your original payment method'}.`
         : 'Nothing was paid, so there is nothing to refund.';
       return {
-        subject: `Appointment with Dr. ${doctorName} cancelled`,
-        text: `Your appointment with Dr. ${doctorName} on ${formatInZone(a.start, tz)} was cancelled by the ${event.data.by}. ${refundLine}`,
+        subject: `Appointment with ${doctor} cancelled`,
+        text: `Your appointment with ${doctor} on ${formatInZone(a.start, tz)} was cancelled by the ${event.data.by}. ${refundLine}`,
       };
     }
     default:

@@ -58,8 +58,8 @@ export function createHttpApp(services: Services): Express {
   app.use(helmet({
     contentSecurityPolicy: {
       directives: {
-        // Swagger UI and the consultation demo page run inline bootstraps from our own origin.
-        'script-src': ["'self'", "'unsafe-inline'"],
+        // Swagger UI and the consultation demo page load only script files from our own origin.
+        'script-src': ["'self'"],
         'connect-src': ["'self'", 'ws:', 'wss:'],
         'media-src': ["'self'", 'blob:'],
         'img-src': ["'self'", 'data:', 'blob:', 'https:'],
