@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { createHmac } from 'node:crypto';
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startTestApp, type TestApp } from '../support/testApp.js';
 import { givenUser, type GivenUser } from '../support/identity.js';
-import { givenConfirmedAppointment, givenSlots } from '../support/booking.js';
+import { bearer, givenConfirmedAppointment, givenSlots } from '../support/booking.js';
+import { DIABETIC_PANEL, labReportPdf, tinyPng } from '../support/sampleReports.js';
+import request from 'supertest';
 
 /**
  * Fuzzes every route the service documents in its own OpenAPI document with hostile input, and holds
@@ -21,7 +24,7 @@ type Who = 'anonymous' | 'patient' | 'doctor' | 'admin' | 'auditor' | 'garbage';
 
 interface JsonSchema {
   type?: string; format?: string; pattern?: string; example?: unknown; enum?: unknown[];
-  minimum?: number; exclusiveMinimum?: boolean; minLength?: number;
+  minimum?: number; maximum?: number; exclusiveMinimum?: boolean; minLength?: number; maxLength?: number; minItems?: number; maxItems?: number;
   properties?: Record<string, JsonSchema>; required?: string[]; items?: JsonSchema; oneOf?: JsonSchema[];
 }
 
@@ -49,6 +52,8 @@ let base: { host: string; port: number };
 const agent = new Agent({ keepAlive: true, maxSockets: 4 });
 const users = {} as Record<Exclude<Who, 'anonymous' | 'garbage'>, GivenUser>;
 const real: Record<string, string[]> = {};
+/** Real file bytes, so that some uploads are accepted and reach the handlers behind the parser. */
+const files: Buffer[] = [];
 const crashes: unknown[] = [];
 const onCrash = (error: unknown) => { crashes.push(error); };
 
@@ -131,47 +136,75 @@ const { json: hostileJson } = fc.letrec((tie) => ({
 
 // ---------------------------------------------------------------- near-valid bodies from the documented schemas
 
-const EXAMPLE_BY_NAME: Record<string, () => unknown> = {
-  email: () => users.patient.email,
-  to: () => users.patient.email,
-  password: () => 'long enough pw',
-  newPassword: () => 'long enough pw',
-  timezone: () => 'Asia/Kolkata',
-  slotId: () => real.slotId[0],
-  newSlotId: () => real.slotId[1],
-  appointmentId: () => real.appointmentId[0],
+/** Values the service must accept or refuse cleanly, for fields whose meaning a schema does not carry. */
+const EDGES_BY_NAME: Record<string, () => fc.Arbitrary<unknown>> = {
+  email: () => fc.constantFrom(users.patient.email, users.doctor.email, 'Fuzz.User+tag@Example.TEST', 'ü@例え.jp', `${'a'.repeat(64)}@${'b'.repeat(180)}.test`),
+  to: () => fc.constantFrom(users.patient.email, 'nobody@example.test'),
+  password: () => fc.constantFrom('long enough pw', users.patient.password, 'é'.repeat(36), ' '.repeat(8), '\u0000'.repeat(8)),
+  newPassword: () => fc.constantFrom('long enough pw', 'é'.repeat(36), ' '.repeat(8)),
+  // Zones with +14 h, -12 h, 45-minute and half-hour offsets, and DST switches inside the 90-day window.
+  timezone: () => fc.constantFrom('Asia/Kolkata', 'UTC', 'Pacific/Kiritimati', 'Etc/GMT+12', 'Asia/Kathmandu', 'America/St_Johns', 'America/New_York', 'Australia/Lord_Howe', 'Europe/London'),
+  slotId: () => fc.constantFrom(...real.slotId),
+  newSlotId: () => fc.constantFrom(...real.slotId),
+  appointmentId: () => fc.constantFrom(...real.appointmentId),
+  expires: () => fc.constantFrom(...real.expires, '0', '999999999999'),
+  sig: () => fc.constantFrom(...real.sig, 'A'.repeat(43)),
 };
 
-/** A value the schema accepts (as far as a schema can say), so that mutations reach past the first check. */
-function validValue(schema: JsonSchema, name = ''): unknown {
-  if (schema.oneOf) return validValue(schema.oneOf[0], name);
-  if (EXAMPLE_BY_NAME[name]) return EXAMPLE_BY_NAME[name]();
-  if (schema.example !== undefined) return schema.example;
-  if (schema.enum) return schema.enum[0];
+/** Values the schema accepts, edges first (bounds, multi-byte text at the length limit), so that mutations and handlers see them. */
+function validArb(schema: JsonSchema, name = ''): fc.Arbitrary<unknown> {
+  if (schema.oneOf) return fc.oneof(...schema.oneOf.map((option) => validArb(option, name)));
+  if (EDGES_BY_NAME[name]) return EDGES_BY_NAME[name]();
+  if (schema.enum) return fc.constantFrom(...schema.enum);
   switch (schema.type) {
-    case 'integer': case 'number': return (schema.minimum ?? 0) + (schema.exclusiveMinimum ? 1 : 0) + 100;
-    case 'boolean': return true;
-    case 'array': return schema.items ? [validValue(schema.items)] : [];
-    case 'object': return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, s]) => [k, validValue(s, k)]));
-    default:
-      if (schema.format === 'date-time') return '2030-01-08T04:00:00.000Z';
-      if (schema.pattern === '^\\d{6}$') return '123456';
-      return 'x'.repeat(Math.max(schema.minLength ?? 1, 3));
+    case 'integer': case 'number': {
+      const min = (schema.minimum ?? -1e6) + (schema.exclusiveMinimum ? 1 : 0);
+      const max = schema.maximum ?? Math.max(min + 1e6, 1e6);
+      return fc.oneof(fc.constantFrom(min, max), fc.integer({ min, max }));
+    }
+    case 'boolean': return fc.boolean();
+    case 'array': {
+      const min = schema.minItems ?? 0;
+      const items = schema.items ? validArb(schema.items) : fc.constant(null);
+      return fc.oneof(
+        { weight: 4, arbitrary: fc.array(items, { minLength: min, maxLength: Math.max(min, Math.min(schema.maxItems ?? 4, 4)) }) },
+        { weight: 1, arbitrary: fc.array(items, { minLength: schema.maxItems ?? 20, maxLength: schema.maxItems ?? 20 }) },
+      );
+    }
+    case 'object': {
+      const properties = Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, s]) => [k, validArb(s, k)]));
+      return fc.record(properties, { requiredKeys: (schema.required ?? []).filter((k) => k in properties) });
+    }
+    default: {
+      if (schema.format === 'date-time') {
+        return fc.constantFrom('1970-01-01T00:00:00Z', '2030-01-08T04:00:00.000Z', '2030-03-10T07:30:00Z', '9999-12-31T23:59:59.999Z', '2030-01-08T09:30:00+05:30');
+      }
+      if (schema.pattern === '^\\d{6}$') return fc.constantFrom('000000', '123456', '999999');
+      if (schema.pattern?.includes('[0-5]\\d')) return fc.constantFrom('00:00', '23:59', '24:00', '02:30', '09:00', '12:00');
+      if (schema.example !== undefined) return fc.constant(schema.example);
+      const min = schema.minLength ?? 0;
+      const max = schema.maxLength ?? 200;
+      return fc.oneof(
+        fc.string({ unit: 'grapheme', minLength: min, maxLength: Math.max(min, Math.min(max, 30)) }).filter((v) => v.length >= min && v.length <= max),
+        fc.constantFrom('é'.repeat(max), '🩺'.repeat(Math.floor(max / 2)), 'x'.repeat(Math.max(min, 1)), ' '.repeat(Math.max(min, 1))),
+      );
+    }
   }
 }
 
-/** The valid object with some fields replaced by hostile JSON, some dropped, and hostile keys added. */
+/** A valid object with some fields replaced by hostile JSON, some dropped, and hostile keys added. */
 function nearValid(schema: JsonSchema): fc.Arbitrary<string> {
-  const valid = validValue(schema) as Record<string, unknown>;
-  const keys = Object.keys(valid);
+  const keys = Object.keys(schema.properties ?? schema.oneOf?.[0]?.properties ?? {});
   const field = keys.length > 0
     ? fc.tuple(fc.constantFrom(...keys), fc.oneof(hostileJson, fc.constant(undefined)))
     : fc.constant<[string, string | undefined]>(['', undefined]);
-  return fc.tuple(fc.array(field, { maxLength: 3 }), fc.array(fc.tuple(hostileKey, hostileJson), { maxLength: 2 })).map(([changes, extra]) => {
-    const entries = new Map<string, string | undefined>(Object.entries(valid).map(([k, v]) => [k, JSON.stringify(v)]));
-    for (const [k, v] of changes) if (k) entries.set(k, v);
+  const changes = fc.array(field, { minLength: 0, maxLength: 2 });
+  const extra = fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(fc.tuple(hostileKey, hostileJson), { minLength: 1, maxLength: 2 }) });
+  return fc.tuple(validArb(schema), changes, extra).map(([valid, edits, more]) => {
+    const entries = new Map<string, string | undefined>(Object.entries(valid as object).map(([k, v]) => [k, JSON.stringify(v)]));
+    for (const [k, v] of edits) if (k) entries.set(k, v);
     const kept = [...entries].filter(([, v]) => v !== undefined).map(([k, v]) => `${JSON.stringify(k)}:${v}`);
-    return `{${[...kept, ...extra.map(([k, v]) => `${k}:${v}`)].join(',')}}`;
+    return `{${[...kept, ...more.map(([k, v]) => `${k}:${v}`)].join(',')}}`;
   });
 }
 
@@ -193,6 +226,7 @@ function multipartGarbage(expectedField: string): fc.Arbitrary<Body> {
   const content = fc.oneof(
     fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
     fc.constantFrom(
+      ...files,
       Buffer.from('%PDF-1.4\n%garbage\n1 0 obj << /Type /Catalog >>\n%%EOF'),
       Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('not really a png')]),
       Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0, 0]),
@@ -217,7 +251,15 @@ function multipartGarbage(expectedField: string): fc.Arbitrary<Body> {
       fc.constant(Buffer.from(`--${boundary}\r\n${'X-Header: y\r\n'.repeat(2000)}\r\n\r\n--${boundary}--\r\n`)),
     ),
   ).map(([type, body]): Body => ({ headers: { 'content-type': type }, body }));
-  return fc.oneof(wellFormed, broken);
+  const accepted = fc.tuple(fc.constantFrom(...files), fc.option(nastyString.filter((v) => v.length <= 300))).map(([file, title]): Body => ({
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    body: Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${expectedField}"; filename="upload"\r\n\r\n`), file,
+      Buffer.from(title === null ? '\r\n' : `\r\n--${boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\n${title}\r\n`),
+      Buffer.from(`--${boundary}--\r\n`),
+    ]),
+  }));
+  return fc.oneof(wellFormed, broken, accepted);
 }
 
 /** Top-level JSON the parser accepts (strict mode refuses bare scalars before any route sees them). */
@@ -242,7 +284,10 @@ function bodyFor(op: Operation): fc.Arbitrary<Body> {
       .map(([encoding, bytes]) => ({ headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body: Buffer.from(bytes) })),
     multipartGarbage(op.multipart ? Object.keys(op.multipart.properties ?? {})[0] ?? 'file' : 'file'),
   ];
-  if (op.json) kinds.push(...Array.from({ length: 4 }, () => nearValid(op.json!).map((s) => jsonBody(s))));
+  if (op.json) {
+    const valid = validArb(op.json).map((v) => jsonBody(JSON.stringify(v)));
+    kinds.push(valid, valid, ...Array.from({ length: 3 }, () => nearValid(op.json!).map((s) => jsonBody(s))));
+  }
   if (op.multipart) kinds.push(multipartGarbage(Object.keys(op.multipart.properties ?? {})[0] ?? 'file'));
   return fc.oneof(...kinds);
 }
@@ -269,7 +314,8 @@ function queryFor(op: Operation): fc.Arbitrary<string> {
     fc.constantFrom('%', '%zz', '%00', '%E0%A4%A', '1e309', '-0', 'NaN', '', '[]', '0', '-1', '1.5', '0x10', 'null', 'true', '2030-01-08T04:00:00.000Z'),
     nastyString.filter((s) => s.length < 4_000).map(encode),
   );
-  const pair = fc.oneof(fc.tuple(name, value).map(([n, v]) => `${encode(n)}=${v}`), name.map(encode));
+  const valid = op.queryParams.map((p) => validArb(p.schema, p.name).map((v) => `${encode(p.name)}=${encode(String(v))}`));
+  const pair = fc.oneof(fc.tuple(name, value).map(([n, v]) => `${encode(n)}=${v}`), name.map(encode), ...valid, ...valid);
   return fc.array(pair, { maxLength: 6 }).map((pairs) => (pairs.length > 0 ? `?${pairs.join('&')}` : ''));
 }
 
@@ -306,12 +352,20 @@ function requestFor(op: Operation): fc.Arbitrary<FuzzRequest> {
     garbage: fc.constantFrom(...garbageTokens()),
     idempotencyKey: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: headerValue }),
     requestId: fc.oneof({ weight: 7, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: headerValue }),
-  }).map(({ method, values, query, body, who, garbage, idempotencyKey, requestId }) => {
+    // The webhook: mostly signed with the real secret, so hostile bodies get past the signature check.
+    signature: fc.oneof({ weight: 3, arbitrary: fc.constant('sign') }, { weight: 1, arbitrary: headerValue }),
+    eventId: fc.oneof(fc.constant(null), headerValue),
+  }).map(({ method, values, query, body, who, garbage, idempotencyKey, requestId, signature, eventId }) => {
     let i = 0;
     const path = op.path.replace(/\{[^}]+\}/g, () => values[i++]) + query;
     const headers: Record<string, string> = { ...body.headers, ...authorization(who, garbage) };
     if (idempotencyKey !== null) headers['idempotency-key'] = idempotencyKey;
     if (requestId !== null) headers['x-request-id'] = requestId;
+    if (op.path === WEBHOOK) {
+      headers['x-razorpay-signature'] = signature === 'sign'
+        ? createHmac('sha256', t.config.RAZORPAY_WEBHOOK_SECRET).update(body.body ?? Buffer.alloc(0)).digest('hex') : signature;
+      if (eventId !== null) headers['x-razorpay-event-id'] = eventId;
+    }
     return { method, path, headers, body: body.body };
   });
 }
@@ -362,6 +416,26 @@ async function exchange(req: FuzzRequest): Promise<void> {
 
 // ---------------------------------------------------------------- the run
 
+const WEBHOOK = '/api/payments/webhook';
+const entity = (fields: string[]): JsonSchema => ({
+  type: 'object', required: [...fields, 'amount'],
+  properties: { ...Object.fromEntries(fields.map((f) => [f, { type: 'string', minLength: 1, maxLength: 200 }])), amount: { type: 'integer', minimum: 0, maximum: 10_000_000 } },
+});
+/** The webhook's body is Razorpay's, not ours, so the document does not describe it: the fields we read. */
+const WEBHOOK_BODY: JsonSchema = {
+  type: 'object', required: ['event', 'payload'],
+  properties: {
+    event: { type: 'string', enum: ['payment.captured', 'payment.failed', 'refund.processed', 'order.paid'] },
+    payload: {
+      type: 'object',
+      properties: {
+        payment: { type: 'object', required: ['entity'], properties: { entity: entity(['id', 'order_id', 'error_description']) } },
+        refund: { type: 'object', required: ['entity'], properties: { entity: entity(['id', 'payment_id']) } },
+      },
+    },
+  },
+};
+
 function operations(doc: { paths: Record<string, Record<string, {
   parameters?: Array<{ in: string; name: string; schema: JsonSchema }>;
   requestBody?: { content: Record<string, { schema: JsonSchema }> };
@@ -371,7 +445,7 @@ function operations(doc: { paths: Record<string, Record<string, {
     path,
     pathParams: (path.match(/\{([^}]+)\}/g) ?? []).map((p) => p.slice(1, -1)),
     queryParams: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => ({ name: p.name, schema: p.schema })),
-    json: op.requestBody?.content['application/json']?.schema,
+    json: op.requestBody?.content['application/json']?.schema ?? (path === WEBHOOK ? WEBHOOK_BODY : undefined),
     multipart: op.requestBody?.content['multipart/form-data']?.schema,
   })));
 }
@@ -391,9 +465,15 @@ beforeAll(async () => {
   // Real ids let hostile bodies and queries reach past "not found" into the handlers themselves.
   const slots = await givenSlots(t, users.doctor);
   const appointmentId = await givenConfirmedAppointment(t, users.patient, slots[0]);
+  const pdf = await labReportPdf(DIABETIC_PANEL);
+  files.push(pdf, tinyPng());
+  const uploaded = await request(t.http).post('/api/reports').set(bearer(users.patient)).attach('file', pdf, 'panel.pdf').expect(201);
+  const reportId = uploaded.body.reportId as string;
+  const link = new URL((await request(t.http).get(`/api/reports/${reportId}`).set(bearer(users.patient)).expect(200)).body.fileUrl as string, 'http://x');
   Object.assign(real, {
-    doctorId: [users.doctor.userId], slotId: slots.slice(1, 4), id: [appointmentId], appointmentId: [appointmentId],
-    streamId: [`appointment-${appointmentId}`, `user-${users.patient.userId}`],
+    doctorId: [users.doctor.userId], slotId: slots.slice(1, 4), id: [appointmentId, reportId], appointmentId: [appointmentId],
+    streamId: [`appointment-${appointmentId}`, `user-${users.patient.userId}`, `report-${reportId}`],
+    name: [decodeURIComponent(link.pathname.split('/').pop()!)], expires: [link.searchParams.get('expires')!], sig: [link.searchParams.get('sig')!],
   });
   const docs = await send({ method: 'GET', path: '/api-docs.json', headers: {} });
   ops = operations(JSON.parse(docs.text));
