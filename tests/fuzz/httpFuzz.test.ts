@@ -17,6 +17,7 @@ import request from 'supertest';
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 /** Requests per route; the whole file stays well under 40 s on a shared two-core machine. */
 const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS ?? 60);
+const BURSTS_PER_ROUTE = Number(process.env.FUZZ_BURSTS ?? 10);
 const ROUTE_TIME_LIMIT_MS = 2_500;
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -513,6 +514,32 @@ describe('HTTP fuzz: hostile input on every documented route', () => {
     }
     expect(crashes).toEqual([]);
   }, 120_000);
+});
+
+describe('HTTP fuzz: the same hostile request several times at once', () => {
+  /** Races between the copies (idempotency claims, stream revisions) must end in 4xx, never 5xx. */
+  it('answers every copy below 500, refusals as problem+json', async () => {
+    const failures: string[] = [];
+    let burst = 0;
+    for (const op of ops.filter((o) => o.method !== 'GET')) {
+      const copies = fc.tuple(requestFor(op), fc.integer({ min: 2, max: 4 }), fc.boolean());
+      const result = await fc.check(fc.asyncProperty(copies, async ([req, n, sameKey]) => {
+        const headers = sameKey ? { ...req.headers, 'idempotency-key': `burst-${(burst += 1)}` } : req.headers;
+        const answers = await Promise.all(Array.from({ length: n }, () => send({ ...req, headers })));
+        await quiet();
+        for (const answer of answers) {
+          const wrong = fault(answer, null);
+          if (wrong) throw new Error(`${wrong} (one of ${n} at once)\n${describeRequest({ ...req, headers })}\nanswer: ${answer.status} ${answer.text.slice(0, 600)}`);
+        }
+      }), { seed: SEED, numRuns: BURSTS_PER_ROUTE, interruptAfterTimeLimit: ROUTE_TIME_LIMIT_MS, markInterruptAsFailure: false });
+      if (result.failed) {
+        const why = result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
+        failures.push(`${op.method} ${op.path} (seed ${result.seed}, path "${result.counterexamplePath}"): ${why}`);
+      }
+    }
+    if (failures.length > 0) throw new Error(`${failures.length} route(s) broke the rules (reproduce with FUZZ_SEED=${SEED}):\n\n${failures.join('\n\n')}`);
+    expect((await send({ method: 'GET', path: '/healthz', headers: {} })).status).toBe(200);
+  }, 60_000);
 });
 
 describe('counterexamples the fuzz found, pinned', () => {
