@@ -549,6 +549,13 @@ describe('HTTP fuzz: the same hostile request several times at once', () => {
 });
 
 describe('counterexamples the fuzz found, pinned', () => {
+  // A path parameter that does not percent-decode got the generic "could not be processed".
+  it.each(['/api/doctors/%E0%A4%A', '/api/appointments/%', '/api/reports/files/%zz'])('%s is a 400 malformed_url problem', async (path) => {
+    const answer = await send({ method: 'GET', path, headers: { authorization: `Bearer ${users.patient.token}` } });
+    expect({ status: answer.status, code: (JSON.parse(answer.text) as { code?: string }).code }).toEqual({ status: 400, code: 'malformed_url' });
+    expect(fault(answer, null)).toBeNull();
+  });
+
   const form = (body: string, contentType = 'multipart/form-data; boundary=fuzzboundary') => ({ 'content-type': contentType, body: Buffer.from(body, 'latin1') });
   // Multer let busboy's plain Errors (and its own MISSING_FIELD_NAME) through to the error handler as 500s.
   it.each([

@@ -85,6 +85,11 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
     sendProblem(res, 400, 'bad_multipart', `The multipart request is not acceptable: ${(error as Error).message}`);
     return;
   }
+  // The router could not percent-decode a path parameter (`/api/doctors/%E0%A4`).
+  if (error instanceof URIError) {
+    sendProblem(res, 400, 'malformed_url', 'The URL path is not validly percent-encoded.');
+    return;
+  }
   const status = e.status ?? e.statusCode;
   if (status && status >= 400 && status < 500) {
     sendProblem(res, status, 'bad_request', e.expose ? String((error as Error).message) : 'The request could not be processed.');
