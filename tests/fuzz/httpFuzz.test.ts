@@ -19,6 +19,14 @@ const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS ?? 60);
 const BURSTS_PER_ROUTE = Number(process.env.FUZZ_BURSTS ?? 10);
 const ROUTE_TIME_LIMIT_MS = 2_500;
+/** Wall-clock budgets for the two fuzz loops, shared out among the routes, so a loaded machine shortens runs instead of timing out. */
+const SINGLE_BUDGET_MS = 25_000;
+const BURST_BUDGET_MS = 12_000;
+
+/** The time a route may take: its fair share of what is left of the budget, at most ROUTE_TIME_LIMIT_MS. */
+function routeTimeLimit(deadline: number, routesLeft: number): number {
+  return Math.max(200, Math.min(ROUTE_TIME_LIMIT_MS, (deadline - Date.now()) / routesLeft));
+}
 const REQUEST_TIMEOUT_MS = 10_000;
 
 type Who = 'anonymous' | 'patient' | 'doctor' | 'admin' | 'auditor' | 'garbage';
@@ -504,9 +512,10 @@ describe('HTTP fuzz: hostile input on every documented route', () => {
 
   it('answers every request below 500, refusals as problem+json without a stack, and refusals change nothing', async () => {
     const failures: string[] = [];
-    for (const op of ops) {
+    const deadline = Date.now() + SINGLE_BUDGET_MS;
+    for (const [i, op] of ops.entries()) {
       const result = await fc.check(fc.asyncProperty(requestFor(op), exchange), {
-        seed: SEED, numRuns: RUNS_PER_ROUTE, interruptAfterTimeLimit: ROUTE_TIME_LIMIT_MS, markInterruptAsFailure: false,
+        seed: SEED, numRuns: RUNS_PER_ROUTE, interruptAfterTimeLimit: routeTimeLimit(deadline, ops.length - i), markInterruptAsFailure: false,
       });
       if (result.failed) {
         const why = result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
@@ -527,7 +536,9 @@ describe('HTTP fuzz: the same hostile request several times at once', () => {
   it('answers every copy below 500, refusals as problem+json', async () => {
     const failures: string[] = [];
     let burst = 0;
-    for (const op of ops.filter((o) => o.method !== 'GET')) {
+    const writes = ops.filter((o) => o.method !== 'GET');
+    const deadline = Date.now() + BURST_BUDGET_MS;
+    for (const [i, op] of writes.entries()) {
       const copies = fc.tuple(requestFor(op), fc.integer({ min: 2, max: 4 }), fc.boolean());
       const result = await fc.check(fc.asyncProperty(copies, async ([req, n, sameKey]) => {
         const headers = sameKey ? { ...req.headers, 'idempotency-key': `burst-${(burst += 1)}` } : req.headers;
@@ -537,7 +548,7 @@ describe('HTTP fuzz: the same hostile request several times at once', () => {
           const wrong = fault(answer, null, req.method);
           if (wrong) throw new Error(`${wrong} (one of ${n} at once)\n${describeRequest({ ...req, headers })}\nanswer: ${answer.status} ${answer.text.slice(0, 600)}`);
         }
-      }), { seed: SEED, numRuns: BURSTS_PER_ROUTE, interruptAfterTimeLimit: ROUTE_TIME_LIMIT_MS, markInterruptAsFailure: false });
+      }), { seed: SEED, numRuns: BURSTS_PER_ROUTE, interruptAfterTimeLimit: routeTimeLimit(deadline, writes.length - i), markInterruptAsFailure: false });
       if (result.failed) {
         const why = result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
         failures.push(`${op.method} ${op.path} (seed ${result.seed}, path "${result.counterexamplePath}"): ${why}`);
