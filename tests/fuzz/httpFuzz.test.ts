@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import { readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { startTestApp, type TestApp } from '../support/testApp.js';
 import { givenUser, type GivenUser } from '../support/identity.js';
 import { bearer, givenConfirmedAppointment, givenSlots } from '../support/booking.js';
@@ -390,7 +392,7 @@ function fault(answer: Answer, moved: string | null, method = 'GET'): string | n
   if (/root:x:0:0|"name":\s*"healthvision-backend"|JWT_SECRET/.test(answer.text)) return 'the body leaks a server file';
   if (answer.status < 400) return null;
   if (!String(answer.headers['content-type']).startsWith('application/problem+json')) return `a ${answer.status} with content type ${answer.headers['content-type']}`;
-  if (method === 'HEAD') return moved ? `a refused HEAD appended events: ${moved}` : null;
+  if (method === 'HEAD') return moved ? `a refused HEAD changed something: ${moved}` : null;
   let problem: Record<string, unknown>;
   try {
     problem = JSON.parse(answer.text) as Record<string, unknown>;
@@ -399,7 +401,7 @@ function fault(answer: Answer, moved: string | null, method = 'GET'): string | n
   }
   for (const field of ['type', 'title', 'detail']) if (typeof problem[field] !== 'string') return `problem.${field} is not a string`;
   if (problem.status !== answer.status) return `problem.status ${String(problem.status)} differs from the HTTP status ${answer.status}`;
-  if (moved) return `a refused request (${answer.status} ${String(problem.code)}) appended events: ${moved}`;
+  if (moved) return `a refused request (${answer.status} ${String(problem.code)}) changed something: ${moved}`;
   return null;
 }
 
@@ -415,13 +417,26 @@ function describeRequest(req: FuzzRequest): string {
  */
 const RECORDED_REFUSALS = new Set(['VerificationCodeFailed']);
 
+/** Uploaded files on disk (avatars, reports): a refused upload must not leave one behind. */
+function storedFiles(): Set<string> {
+  return new Set(['files', 'reports'].flatMap((dir) => {
+    try {
+      return readdirSync(join(t.config.dataDir, dir), { recursive: true }).map((f) => `${dir}/${String(f)}`);
+    } catch {
+      return [];
+    }
+  }));
+}
+
 async function exchange(req: FuzzRequest): Promise<void> {
   const before = await head();
+  const filesBefore = storedFiles();
   const answer = await send(req);
   const appended = (await head()) === before ? [] : await t.services.events.readAll({ fromPosition: before });
-  const moved = appended.some((e) => !RECORDED_REFUSALS.has(e.type));
+  const newFiles = [...storedFiles()].filter((f) => !filesBefore.has(f));
+  const changes = [...appended.filter((e) => !RECORDED_REFUSALS.has(e.type)).map((e) => `event ${e.type}`), ...newFiles.map((f) => `file ${f}`)];
   if (appended.length > 0) await quiet();
-  const wrong = fault(answer, moved ? appended.map((e) => e.type).join(', ') : null, req.method);
+  const wrong = fault(answer, changes.length > 0 ? changes.join(', ') : null, req.method);
   if (wrong) throw new Error(`${wrong}\n${describeRequest(req)}\nanswer: ${answer.status} ${answer.text.slice(0, 600)}`);
 }
 
