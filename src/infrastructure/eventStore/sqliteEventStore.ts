@@ -56,7 +56,17 @@ interface PendingAppend {
   result?: AppendResult;
   error?: unknown;
   /** What this append wrote, for live subscribers; emptied if its savepoint rolled back. */
-  recorded: RecordedEvent[];
+  recorded: RecentEvent[];
+}
+
+/**
+ * A just-committed event as written; it is parsed (once, shared by every subscriber) only when a
+ * subscriber first takes it, which keeps the parsing off the append path.
+ */
+interface RecentEvent {
+  position: number;
+  row: Row;
+  parsed?: RecordedEvent;
 }
 
 class Idempotent {
@@ -72,8 +82,9 @@ export class SqliteEventStore implements EventStore {
   private readonly notifier = new EventEmitter();
   private readonly statements;
   private readonly commitBatch: (batch: PendingAppend[]) => void;
+  private readonly commitAlone: (append: PendingAppend) => void;
   private pending: PendingAppend[] = [];
-  private readonly recent: RecordedEvent[] = [];
+  private readonly recent: RecentEvent[] = [];
   private closed = false;
 
   constructor(private readonly db: Database.Database, private readonly upcast: Upcast = noUpcast) {
@@ -98,16 +109,19 @@ export class SqliteEventStore implements EventStore {
     // Nested inside the batch transaction, each append runs in its own savepoint: a rejected one
     // rolls back alone and changes nothing, while the others in the batch still commit.
     const one = db.transaction((append: PendingAppend) => this.appendInTransaction(append));
-    this.commitBatch = db.transaction((batch: PendingAppend[]) => {
-      for (const append of batch) {
-        try {
-          append.result = one(append);
-        } catch (error) {
-          append.recorded = [];
-          if (error instanceof Idempotent) append.result = error.result;
-          else append.error = error;
-        }
+    const settle = (append: PendingAppend, run: (append: PendingAppend) => AppendResult) => {
+      try {
+        append.result = run(append);
+      } catch (error) {
+        append.recorded = [];
+        if (error instanceof Idempotent) append.result = error.result;
+        else append.error = error;
       }
+    };
+    // A lone append (the common case when idle) needs no savepoint: its own transaction rolls back whole.
+    this.commitAlone = (append) => settle(append, one.immediate);
+    this.commitBatch = db.transaction((batch: PendingAppend[]) => {
+      for (const append of batch) settle(append, one);
     }).immediate;
   }
 
@@ -128,7 +142,8 @@ export class SqliteEventStore implements EventStore {
     const batch = this.pending;
     this.pending = [];
     try {
-      this.commitBatch(batch);
+      if (batch.length === 1) this.commitAlone(batch[0]);
+      else this.commitBatch(batch);
     } catch (error) {
       // The commit itself failed (disk full, I/O error): nothing in the batch was written.
       for (const append of batch) append.reject(error);
@@ -151,7 +166,7 @@ export class SqliteEventStore implements EventStore {
    * Recently committed events, kept so that live subscribers (every projection and reactor) take
    * them from memory instead of each re-reading the table after every append.
    */
-  private remember(events: RecordedEvent[]): void {
+  private remember(events: RecentEvent[]): void {
     this.recent.push(...events);
     if (this.recent.length > RECENT_EVENTS * 2) this.recent.splice(0, this.recent.length - RECENT_EVENTS);
   }
@@ -164,8 +179,11 @@ export class SqliteEventStore implements EventStore {
     if (start >= this.recent.length) return null;
     const run: RecordedEvent[] = [];
     for (let i = start; i < this.recent.length && run.length < max; i += 1) {
-      if (this.recent[i].position !== position + 1 + run.length) break;
-      run.push(this.recent[i]);
+      const entry = this.recent[i];
+      if (entry.position !== position + 1 + run.length) break;
+      // Shared by every live subscriber: frozen, so a handler that mutates an event fails loudly.
+      entry.parsed ??= deepFreeze(toRecorded(entry.row));
+      run.push(entry.parsed);
     }
     // Upcasting happens on delivery, as for rows read from the table (an upcaster bug must never fail an append).
     return run.length > 0 ? run.map(this.upcast) : null;
@@ -194,8 +212,7 @@ export class SqliteEventStore implements EventStore {
       const info = this.statements.insert.run(streamId, revision, event.metadata.eventId, event.type, data, metadata, hash);
       position = Number(info.lastInsertRowid);
       previousHash = hash;
-      // Shared by every live subscriber: frozen, so a handler that mutates an event fails loudly.
-      append.recorded.push(deepFreeze(toRecorded({ position, stream_id: streamId, revision, type: event.type, data, metadata, hash })));
+      append.recorded.push({ position, row: { position, stream_id: streamId, revision, type: event.type, data, metadata, hash } });
     }
     return { nextRevision: revision, position };
   }
