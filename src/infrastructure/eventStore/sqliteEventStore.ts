@@ -85,6 +85,8 @@ export class SqliteEventStore implements EventStore {
   private readonly commitAlone: (append: PendingAppend) => void;
   private pending: PendingAppend[] = [];
   private readonly recent: RecentEvent[] = [];
+  /** The highest position this process has committed (0 until its first append). */
+  private lastCommitted = 0;
   private closed = false;
 
   constructor(private readonly db: Database.Database, private readonly upcast: Upcast = noUpcast) {
@@ -159,7 +161,10 @@ export class SqliteEventStore implements EventStore {
         append.reject(append.error);
       }
     }
-    if (last > 0) this.notifier.emit('appended', last);
+    if (last > 0) {
+      this.lastCommitted = Math.max(this.lastCommitted, last);
+      this.notifier.emit('appended', last);
+    }
   }
 
   /**
@@ -263,7 +268,10 @@ export class SqliteEventStore implements EventStore {
     const onAppend = () => wake?.();
     const { notifier } = this;
     const storeClosed = () => this.closed;
-    const readAfter = (after: number) => this.recentAfter(after, PAGE) ?? this.readAllSync(after, PAGE);
+    // After a wake-up by our own append, a subscriber at our last commit has nothing to read: only the
+    // slow poll (for writers in other processes) needs to look at the table then.
+    const readAfter = (after: number, polled: boolean) => this.recentAfter(after, PAGE)
+      ?? (!polled && after === this.lastCommitted ? [] : this.readAllSync(after, PAGE));
     notifier.on('appended', onAppend);
     notifier.on('closed', onAppend);
     const stop = () => {
@@ -274,17 +282,19 @@ export class SqliteEventStore implements EventStore {
     };
     async function* events(): AsyncGenerator<RecordedEvent> {
       try {
+        let polled = true;
         while (open && !storeClosed()) {
-          // Reading by position from the table itself is what makes catch-up and live seamless.
-          const batch = readAfter(position);
+          // Reading by position (from memory or the table) is what makes catch-up and live seamless.
+          const batch = readAfter(position, polled);
           if (batch.length === 0) {
-            await new Promise<void>((resolve) => {
-              const timer = setTimeout(resolve, FOREIGN_WRITER_POLL_MS);
-              wake = () => { clearTimeout(timer); resolve(); };
+            polled = await new Promise<boolean>((resolve) => {
+              const timer = setTimeout(() => resolve(true), FOREIGN_WRITER_POLL_MS);
+              wake = () => { clearTimeout(timer); resolve(false); };
             });
             wake = null;
             continue;
           }
+          polled = false;
           for (const event of batch) {
             if (!open) return;
             position = event.position;
