@@ -5,11 +5,11 @@ import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, 
 import { readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import request from 'supertest';
 import { startTestApp, type TestApp } from '../support/testApp.js';
 import { givenUser, type GivenUser } from '../support/identity.js';
 import { bearer, givenConfirmedAppointment, givenSlots } from '../support/booking.js';
 import { DIABETIC_PANEL, labReportPdf, tinyPng } from '../support/sampleReports.js';
-import request from 'supertest';
 
 /**
  * Fuzzes every route the service documents in its own OpenAPI document with hostile input, and holds
@@ -24,12 +24,12 @@ const ROUTE_TIME_LIMIT_MS = 2_500;
 /** Wall-clock budgets for the two fuzz loops, shared out among the routes, so a loaded machine shortens runs instead of timing out. */
 const SINGLE_BUDGET_MS = 25_000;
 const BURST_BUDGET_MS = 12_000;
+const REQUEST_TIMEOUT_MS = 10_000;
 
 /** The time a route may take: its fair share of what is left of the budget, at most ROUTE_TIME_LIMIT_MS. */
 function routeTimeLimit(deadline: number, routesLeft: number): number {
   return Math.max(200, Math.min(ROUTE_TIME_LIMIT_MS, (deadline - Date.now()) / routesLeft));
 }
-const REQUEST_TIMEOUT_MS = 10_000;
 
 type Who = 'anonymous' | 'patient' | 'doctor' | 'admin' | 'auditor' | 'garbage';
 
@@ -385,14 +385,14 @@ function requestFor(op: Operation): fc.Arbitrary<FuzzRequest> {
 
 const STACK = /\bat .*\(?[^\s()]+\.[cm]?[jt]sx?:\d+/;
 
-/** Returns what is wrong with the answer, or null. */
-function fault(answer: Answer, moved: string | null, method = 'GET'): string | null {
+/** Returns what is wrong with the answer, or null; `changed` says what the request changed, if anything. */
+function fault(answer: Answer, changed: string | null, method = 'GET'): string | null {
   if (answer.status >= 500) return `status ${answer.status}`;
   if (STACK.test(answer.text) || answer.text.includes('node_modules')) return 'the body leaks a stack trace or a file path';
   if (/root:x:0:0|"name":\s*"healthvision-backend"|JWT_SECRET/.test(answer.text)) return 'the body leaks a server file';
   if (answer.status < 400) return null;
   if (!String(answer.headers['content-type']).startsWith('application/problem+json')) return `a ${answer.status} with content type ${answer.headers['content-type']}`;
-  if (method === 'HEAD') return moved ? `a refused HEAD changed something: ${moved}` : null;
+  if (method === 'HEAD') return changed ? `a refused HEAD changed something: ${changed}` : null;
   let problem: Record<string, unknown>;
   try {
     problem = JSON.parse(answer.text) as Record<string, unknown>;
@@ -401,7 +401,7 @@ function fault(answer: Answer, moved: string | null, method = 'GET'): string | n
   }
   for (const field of ['type', 'title', 'detail']) if (typeof problem[field] !== 'string') return `problem.${field} is not a string`;
   if (problem.status !== answer.status) return `problem.status ${String(problem.status)} differs from the HTTP status ${answer.status}`;
-  if (moved) return `a refused request (${answer.status} ${String(problem.code)}) changed something: ${moved}`;
+  if (changed) return `a refused request (${answer.status} ${String(problem.code)}) changed something: ${changed}`;
   return null;
 }
 
@@ -433,8 +433,10 @@ async function exchange(req: FuzzRequest): Promise<void> {
   const filesBefore = storedFiles();
   const answer = await send(req);
   const appended = (await head()) === before ? [] : await t.services.events.readAll({ fromPosition: before });
+  // A reactor's follow-up to an earlier request may land meanwhile; it carries that request's id, not this one's.
+  const ours = appended.filter((e) => e.metadata.causationId === null || e.metadata.correlationId === answer.headers['x-request-id']);
   const newFiles = [...storedFiles()].filter((f) => !filesBefore.has(f));
-  const changes = [...appended.filter((e) => !RECORDED_REFUSALS.has(e.type)).map((e) => `event ${e.type}`), ...newFiles.map((f) => `file ${f}`)];
+  const changes = [...ours.filter((e) => !RECORDED_REFUSALS.has(e.type)).map((e) => `event ${e.type}`), ...newFiles.map((f) => `file ${f}`)];
   if (appended.length > 0) await quiet();
   const wrong = fault(answer, changes.length > 0 ? changes.join(', ') : null, req.method);
   if (wrong) throw new Error(`${wrong}\n${describeRequest(req)}\nanswer: ${answer.status} ${answer.text.slice(0, 600)}`);
