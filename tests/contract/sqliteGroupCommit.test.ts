@@ -11,9 +11,9 @@ const event = (type = 'Happened'): EventToAppend => ({
   metadata: { eventId: `e-${n}`, actor: { userId: 'u', role: 'patient' }, correlationId: 'c', causationId: null, recordedAt: 't', schemaVersion: 1 },
 });
 
-describe('SQLite group commit (appends requested together share one transaction)', () => {
+describe.each(['full', 'normal'] as const)('SQLite group commit, synchronous=%s (appends requested together share one transaction)', (mode) => {
   it('commits every good append of a batch and rejects only the bad one, which changes nothing', async () => {
-    const db = openDatabase(':memory:');
+    const db = openDatabase(':memory:', mode);
     const store = new SqliteEventStore(db);
     await store.append('a', [event()], 'no_stream');
     const outcomes = await Promise.allSettled([
@@ -37,7 +37,7 @@ describe('SQLite group commit (appends requested together share one transaction)
   });
 
   it('keeps a stream usable after a rejected append in a batch', async () => {
-    const db = openDatabase(':memory:');
+    const db = openDatabase(':memory:', mode);
     const store = new SqliteEventStore(db);
     await Promise.allSettled([store.append('s', [event()], 'no_stream'), store.append('s', [event()], 'no_stream')]);
     await expect(store.append('s', [event()], 0)).resolves.toMatchObject({ nextRevision: 1 });

@@ -83,6 +83,8 @@ export class SqliteEventStore implements EventStore {
   private readonly statements;
   private readonly commitBatch: (batch: PendingAppend[]) => void;
   private readonly commitAlone: (append: PendingAppend) => void;
+  /** When to commit what has been requested; see the constructor. */
+  private readonly schedule: (flush: () => void) => void;
   private pending: PendingAppend[] = [];
   private readonly recent: RecentEvent[] = [];
   /** The highest position this process has committed (0 until its first append). */
@@ -120,6 +122,11 @@ export class SqliteEventStore implements EventStore {
         else append.error = error;
       }
     };
+    // Batching pays where a commit is expensive: with synchronous=FULL every commit is an fsync, so
+    // appends wait for the end of the event-loop turn to share one; with NORMAL a commit is cheap and
+    // waiting a turn would only add latency, so the batch is what one callback requested.
+    const fullSync = Number(db.pragma('synchronous', { simple: true })) >= 2;
+    this.schedule = fullSync ? (flush) => setImmediate(flush) : queueMicrotask;
     // A lone append (the common case when idle) needs no savepoint: its own transaction rolls back whole.
     this.commitAlone = (append) => settle(append, one.immediate);
     this.commitBatch = db.transaction((batch: PendingAppend[]) => {
@@ -136,7 +143,7 @@ export class SqliteEventStore implements EventStore {
     if (events.length === 0) return Promise.reject(new RangeError('append needs at least one event'));
     return new Promise<AppendResult>((resolve, reject) => {
       this.pending.push({ streamId, events, expected, resolve, reject, recorded: [] });
-      if (this.pending.length === 1) setImmediate(() => this.flush());
+      if (this.pending.length === 1) this.schedule(() => this.flush());
     });
   }
 
