@@ -6,7 +6,14 @@ import { DomainError } from '../../domain/shared/errors.js';
 import { systemActor } from '../../domain/shared/event.js';
 import { emailField, passwordField } from '../http/identity/identity.schemas.js';
 
-const USAGE = 'Usage: npm run user:create -- --role admin|auditor --email E --password P [--name N]';
+const USAGE = 'Usage: npm run user:create -- --role admin|auditor --email E --password P|- [--name N]\n'
+  + '  --password - reads the password from standard input, keeping it out of the shell history and process list.';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
 
 /** Operator accounts are made here (and by the demo seed), never by sign-up. */
 const argsSchema = z.strictObject({
@@ -27,6 +34,7 @@ async function main(): Promise<number> {
     console.error(`${(error as Error).message}\n${USAGE}`);
     return 64;
   }
+  if (values.password === '-') values.password = await readStdin();
   const parsed = argsSchema.safeParse(values);
   if (!parsed.success) {
     console.error(`${parsed.error.issues.map((i) => `  --${i.path.join('.')}: ${i.message}`).join('\n')}\n${USAGE}`);
