@@ -50,7 +50,9 @@ async function main(): Promise<number> {
   }
   const services = await buildServices({ ...config, LOG_LEVEL: 'warn' });
   try {
-    await services.start();
+    // Only the read models: a server may be running on the same store, and its reactors and scheduler
+    // are the ones that act on events.
+    await services.projections.start();
     const { userId } = await services.identity.createVerifiedUser(
       { name: name ?? (role === 'admin' ? 'Administrator' : 'Auditor'), email, password, role },
       { actor: systemActor, correlationId: 'cli:user:create' },
@@ -61,6 +63,7 @@ async function main(): Promise<number> {
     if (error instanceof DomainError) { console.error(error.message); return 1; }
     throw error;
   } finally {
+    await services.projections.stop();
     await services.stop();
   }
 }
