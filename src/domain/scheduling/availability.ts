@@ -80,6 +80,12 @@ export function zonedToUtc(timezone: string, localMs: number): number | null {
   return candidates[0] ?? null;
 }
 
+/**
+ * One publish may create at most this many slots (10-minute slots, 12 hours a day, 90 days is 6,480):
+ * more is no clinic's week but a request that would hold the event loop for seconds.
+ */
+export const MAX_SLOTS_PER_PUBLISH = 10_000;
+
 export function validateTemplate(template: AvailabilityTemplate): void {
   assertTimezone(template.timezone);
   if (!Number.isInteger(template.slotMinutes) || template.slotMinutes < 5 || template.slotMinutes > 480) {
@@ -121,6 +127,10 @@ export function expandAvailability(template: AvailabilityTemplate, now: string):
         slots.push({ start: new Date(start).toISOString(), end: new Date(start + template.slotMinutes * MINUTE).toISOString() });
       }
     }
+  }
+  if (slots.length > MAX_SLOTS_PER_PUBLISH) {
+    throw new Invalid('too_many_slots',
+      `This template would publish ${slots.length} slots at once (at most ${MAX_SLOTS_PER_PUBLISH}); publish fewer days or longer slots.`);
   }
   return slots.sort((a, b) => a.start.localeCompare(b.start));
 }

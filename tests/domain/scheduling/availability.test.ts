@@ -63,3 +63,15 @@ describe('expanding a weekly template', () => {
     expect(expandAvailability(t, monday)).toHaveLength(2);
   });
 });
+
+describe('the size of one publish', () => {
+  const everyDay = (['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const).map((day) => ({ day, start: '00:00', end: '23:55' }));
+
+  it('allows a month of 5-minute slots round the clock (8,600-odd slots)', () => {
+    expect(expandAvailability(template({ slotMinutes: 5, days: 30, weekly: everyDay }), monday).length).toBeLessThanOrEqual(10_000);
+  });
+
+  it('refuses 90 days of 5-minute slots round the clock (about 26,000) before writing anything', () => {
+    expect(() => expandAvailability(template({ slotMinutes: 5, days: 90, weekly: everyDay }), monday)).toThrow(/too many|at most 10000/);
+  });
+});
