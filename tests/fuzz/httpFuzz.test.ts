@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { startTestApp, type TestApp } from '../support/testApp.js';
 import { givenUser, type GivenUser } from '../support/identity.js';
+import { untilQuiet } from '../support/polling.js';
 import { bearer, givenConfirmedAppointment, givenSlots } from '../support/booking.js';
 import { DIABETIC_PANEL, labReportPdf, tinyPng } from '../support/sampleReports.js';
 
@@ -86,16 +87,7 @@ function send(req: FuzzRequest): Promise<Answer> {
 
 const head = () => t.services.events.headPosition();
 
-/** A successful request may set reactors going; wait until the store is quiet so their events are not blamed on the next request. */
-async function quiet(): Promise<void> {
-  let before = await head();
-  for (let i = 0; i < 20; i += 1) {
-    await new Promise((r) => setTimeout(r, 20));
-    const now = await head();
-    if (now === before) return;
-    before = now;
-  }
-}
+const quiet = () => untilQuiet(t.services.events);
 
 // ---------------------------------------------------------------- hostile material
 

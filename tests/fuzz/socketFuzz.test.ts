@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { GivenUser } from '../support/identity.js';
+import { untilQuiet } from '../support/polling.js';
 import {
   type AppointmentFixture, type TestServer, client, connected, givenAppointment, givenDoctorSlots, request, startConsultationServer, user,
 } from '../realtime/consultationFixture.js';
@@ -42,16 +43,7 @@ async function socketOf(who: Who): Promise<Socket> {
 
 const head = () => server.services.events.headPosition();
 
-/** Waits until the event store is quiet (bounded: at most 20 polls). */
-async function quiet(): Promise<void> {
-  let before = await head();
-  for (let i = 0; i < 20; i += 1) {
-    await new Promise((r) => setTimeout(r, 20));
-    const now = await head();
-    if (now === before) return;
-    before = now;
-  }
-}
+const quiet = () => untilQuiet(server.services.events);
 
 async function healthy(): Promise<boolean> {
   const res = await fetch(`${server.url}/healthz`);

@@ -7,6 +7,7 @@ import { FakeClock } from '../../support/fakeClock.js';
 import { startTestApp, type TestApp } from '../../support/testApp.js';
 import { givenUser } from '../../support/identity.js';
 import { bearer, givenHold, givenPayment, givenSlots } from '../../support/booking.js';
+import { eventually, sleep } from '../../support/polling.js';
 
 /*
  * The real Agenda scheduler on the real SQLite backend fires jobs at real time (polling every 50 ms in
@@ -17,21 +18,6 @@ const HOLD_TTL_SECONDS = 2;
 const env = { HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS) };
 const EVERY_DAY = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => ({ day, start: '00:00', end: '24:00' }));
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `check` passes or `timeoutMs` of real time has gone by. */
-async function eventually(check: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(50);
-    }
-  }
-}
 
 async function slotEvents(t: TestApp, slotId: string): Promise<string[]> {
   return (await t.services.events.readStream(`slot-${slotId}`)).map((e) => e.type);

@@ -9,21 +9,7 @@ import { bearer, givenHold, givenSlots } from '../../support/booking.js';
 export const FEE = 50_000;
 export { bearer };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `check` passes or `timeoutMs` of real time has gone by (reactors run on their own). */
-export async function eventually(check: () => Promise<void> | void, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(25);
-    }
-  }
-}
+export { eventually } from '../../support/polling.js';
 
 export interface PaymentsWorld {
   t: TestApp;
