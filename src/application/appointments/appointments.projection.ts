@@ -1,18 +1,11 @@
-import type { AppointmentEvent } from '../../domain/appointments/appointment.js';
+import type { AppointmentEvent, AppointmentRequestedData } from '../../domain/appointments/appointment.js';
 import type { Projection } from '../eventSourcing/projection.js';
 import type { Write } from '../ports/readStore.js';
 
 export const APPOINTMENTS = 'appointments';
 
-export interface AppointmentDoc {
+export interface AppointmentDoc extends Omit<AppointmentRequestedData, 'holdExpiresAt'> {
   id: string;
-  appointmentId: string;
-  patientId: string;
-  doctorId: string;
-  slotId: string;
-  start: string;
-  end: string;
-  feePaise: number;
   status: 'pending_payment' | 'confirmed' | 'expired' | 'cancelled' | 'completed' | 'missed';
   /** Set while unpaid; null once confirmed. */
   holdExpiresAt: string | null;

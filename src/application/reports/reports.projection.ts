@@ -1,19 +1,12 @@
 import type { Finding, Urgency } from '../../domain/reports/labFindings.js';
-import type { ReportEvent, ReportMimeType } from '../../domain/reports/report.js';
+import type { ReportEvent, UploadReport } from '../../domain/reports/report.js';
 import type { Projection } from '../eventSourcing/projection.js';
 import type { Write } from '../ports/readStore.js';
 
 export const REPORTS = 'reports';
 
-export interface ReportDoc {
+export interface ReportDoc extends Omit<UploadReport, 'now'> {
   id: string;
-  reportId: string;
-  patientId: string;
-  title: string;
-  mimeType: ReportMimeType;
-  sizeBytes: number;
-  sha256: string;
-  storageKey: string;
   uploadedAt: string;
   status: 'analyzing' | 'analyzed' | 'failed';
   failureReason: string | null;

@@ -2,14 +2,8 @@ import type { Clock } from '../ports/clock.js';
 import type { ReadView } from '../eventSourcing/projection.js';
 import { SLOTS, type SlotBoardStatus, type SlotDoc } from './slotBoard.projection.js';
 
-export interface SlotView {
-  slotId: string;
-  doctorId: string;
-  start: string;
-  end: string;
-  feePaise: number;
-  status: SlotBoardStatus;
-}
+/** The contract's slot: the board's row without its bookkeeping fields. */
+export type SlotView = Pick<SlotDoc, 'slotId' | 'doctorId' | 'start' | 'end' | 'feePaise' | 'status'>;
 
 /** A lapsed hold no longer blocks booking, so the board shows it as available before the job runs. */
 function statusAt(doc: SlotDoc, now: string): SlotBoardStatus {
