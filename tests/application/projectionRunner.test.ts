@@ -140,4 +140,22 @@ describe('the reactor runner', () => {
     await second.stop();
     s.db.close();
   });
+
+  it('keeps no receipts for a reactor whose effect is idempotent by construction, and still delivers every event', async () => {
+    const s = open();
+    const scheduled = new Map<string, number>();
+    const timer: Reactor = {
+      name: 'timer', handles: ['Deposited'], idempotent: true,
+      react: async (e: RecordedEvent) => { scheduled.set((e.data as { account: string }).account, (scheduled.get((e.data as { account: string }).account) ?? 0) + 1); },
+    };
+    const runner = new ReactorRunner({ events: s.events, reads: s.reads, log: silent }, [timer]);
+    await runner.start();
+    await deposit(s.events, 'a', 1);
+    await deposit(s.events, 'b', 1);
+    for (let i = 0; i < 100 && scheduled.size < 2; i += 1) await new Promise((r) => setTimeout(r, 10));
+    await runner.stop();
+    expect(Object.fromEntries(scheduled)).toEqual({ a: 1, b: 1 });
+    expect(await s.reads.count('reactor_receipts')).toBe(0);
+    s.db.close();
+  });
 });

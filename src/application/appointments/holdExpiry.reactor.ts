@@ -18,6 +18,7 @@ export function holdExpiryReactor(scheduler: Pick<Scheduler, 'schedule'>): React
   return {
     name: 'hold-expiry',
     handles: ['SlotHeld'],
+    idempotent: true,
     async react(event) {
       const data = event.data as Extract<SlotEvent, { type: 'SlotHeld' }>['data'];
       const job: ReleaseSlotHoldJob = {

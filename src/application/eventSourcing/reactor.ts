@@ -8,5 +8,10 @@ import type { RecordedEvent } from '../ports/eventStore.js';
 export interface Reactor {
   name: string;
   handles: readonly string[];
+  /**
+   * True when the effect is idempotent by construction (a job scheduled under a unique key): the
+   * runner then keeps no receipt for it, saving a read and a write per event.
+   */
+  idempotent?: boolean;
   react(event: RecordedEvent): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { EventStore } from '../ports/eventStore.js';
+import type { EventStore, RecordedEvent } from '../ports/eventStore.js';
 import type { ReadStore } from '../ports/readStore.js';
 import type { Reactor } from './reactor.js';
 import { SubscriptionLoop, type LoopLogger } from './subscriptionLoop.js';
@@ -27,13 +27,7 @@ export class ReactorRunner {
       let unsaved = 0;
       let position = from;
       const loop = new SubscriptionLoop(this.deps.events, checkpointName, this.deps.log, async (event) => {
-        if (handles.has(event.type)) {
-          const receipt = `${reactor.name}:${event.metadata.eventId}`;
-          if (!(await this.deps.reads.get(RECEIPTS, receipt))) {
-            await reactor.react(event);
-            await this.deps.reads.apply([{ collection: RECEIPTS, id: receipt, set: { at: event.position } }], event.position);
-          }
-        }
+        if (handles.has(event.type)) await this.deliver(reactor, event);
         // Receipts already make redelivery harmless, so the checkpoint only bounds how much is re-read.
         unsaved += 1;
         position = event.position;
@@ -45,6 +39,14 @@ export class ReactorRunner {
       this.loops.push({ loop, checkpointName, position: () => position });
       loop.start(from);
     }
+  }
+
+  private async deliver(reactor: Reactor, event: RecordedEvent): Promise<void> {
+    if (reactor.idempotent) return reactor.react(event);
+    const receipt = `${reactor.name}:${event.metadata.eventId}`;
+    if (await this.deps.reads.get(RECEIPTS, receipt)) return;
+    await reactor.react(event);
+    await this.deps.reads.apply([{ collection: RECEIPTS, id: receipt, set: { at: event.position } }], event.position);
   }
 
   errors(): string[] {
