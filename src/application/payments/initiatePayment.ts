@@ -38,8 +38,22 @@ export function initiatePayments(deps: PaymentsDeps) {
     return availablePaise(fold(walletDecider, history as unknown as WalletEvent[]));
   }
 
-  /** Orders the gateway part (once per payment) and records the order on the payment stream. */
-  async function orderGatewayPart(payment: PaymentRecord, ctx: CommandContext): Promise<Initiated> {
+  /**
+   * Orders the gateway part (once per payment) and records the order on the payment stream; if the
+   * gateway cannot take the order, the payment fails and any wallet part is released. `since` is the
+   * position the caller's own append reached, for read-your-writes.
+   */
+  async function orderGatewayPart(payment: PaymentRecord, since: number, ctx: CommandContext): Promise<Initiated> {
+    try {
+      const ordered = await orderOnce(payment, ctx);
+      return { ...ordered, position: Math.max(ordered.position, since) };
+    } catch (error) {
+      await failAndRelease(payment, 'gateway_order_failed', ctx);
+      throw error;
+    }
+  }
+
+  async function orderOnce(payment: PaymentRecord, ctx: CommandContext): Promise<Initiated> {
     let orderId = payment.orderId;
     let position = 0;
     if (orderId === null) {
@@ -117,13 +131,7 @@ export function initiatePayments(deps: PaymentsDeps) {
           throw error;
         }
       }
-      try {
-        const ordered = await orderGatewayPart(payment, causation);
-        return { ...ordered, position: Math.max(ordered.position, started.position) };
-      } catch (error) {
-        await failAndRelease(payment, 'gateway_order_failed', causation);
-        throw error;
-      }
+      return orderGatewayPart(payment, started.position, causation);
     },
 
     /** A wallet top-up: a gateway order, completed by the same verify/webhook path as any payment. */
@@ -134,13 +142,7 @@ export function initiatePayments(deps: PaymentsDeps) {
       }), step(ctx, 'initiate'));
       const payment = started.state as PaymentRecord;
       const causation = { ...ctx, causationId: started.lastEventId ?? ctx.causationId };
-      try {
-        const ordered = await orderGatewayPart(payment, causation);
-        return { ...ordered, position: Math.max(ordered.position, started.position) };
-      } catch (error) {
-        await failAndRelease(payment, 'gateway_order_failed', causation);
-        throw error;
-      }
+      return orderGatewayPart(payment, started.position, causation);
     },
   };
 }
