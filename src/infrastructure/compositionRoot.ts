@@ -76,16 +76,16 @@ async function openStores(config: Config, log: Logger, timing: { processEvery: n
       close: async () => { await events.close(); await reads.close(); await mongo.close(); },
     };
   }
-  // Events keep the configured durability; read models, receipts and jobs can be rebuilt or
-  // re-derived from events, so their connection trades a little durability for speed.
-  const eventsDb: Database.Database = openDatabase(config.sqliteFile, config.SQLITE_SYNCHRONOUS);
-  const sideDb: Database.Database = openDatabase(config.sqliteFile, 'normal');
-  const events = new SqliteEventStore(eventsDb, upcast);
-  const reads = new SqliteReadStore(sideDb);
-  const scheduler = await createSqliteScheduler(sideDb, { ...timing, logger: schedulerLog });
+  // Events commit with the configured durability; read models, receipts and jobs can be rebuilt or
+  // re-derived from events, so their commits trade a little durability for speed. One connection
+  // serves all: a second one would discard this one's page cache after each of its writes.
+  const db: Database.Database = openDatabase(config.sqliteFile, 'normal');
+  const events = new SqliteEventStore(db, upcast, { synchronous: config.SQLITE_SYNCHRONOUS });
+  const reads = new SqliteReadStore(db);
+  const scheduler = await createSqliteScheduler(db, { ...timing, logger: schedulerLog });
   return {
-    events, reads, scheduler, idempotency: new SqliteIdempotencyStore(sideDb),
-    close: async () => { await events.close(); await reads.close(); sideDb.close(); eventsDb.close(); },
+    events, reads, scheduler, idempotency: new SqliteIdempotencyStore(db),
+    close: async () => { await events.close(); await reads.close(); db.close(); },
   };
 }
 

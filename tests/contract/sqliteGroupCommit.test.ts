@@ -44,3 +44,19 @@ describe.each(['full', 'normal'] as const)('SQLite group commit, synchronous=%s 
     db.close();
   });
 });
+
+describe('SQLite event commits on a connection shared with read models', () => {
+  it('commits events at the durability asked for and leaves the connection at its own', async () => {
+    const db = openDatabase(':memory:', 'normal');
+    const store = new SqliteEventStore(db, undefined, { synchronous: 'full' });
+    // Records the connection's synchronous level at the moment each event row is written.
+    db.exec(`CREATE TEMP TABLE levels (level INTEGER);
+      CREATE TEMP TRIGGER record_level AFTER INSERT ON events BEGIN INSERT INTO levels SELECT synchronous FROM pragma_synchronous; END;`);
+    await store.append('a', [event()], 'no_stream');
+    await Promise.allSettled([store.append('a', [event()], 0), store.append('a', [event()], 0), store.append('b', [event()], 'no_stream')]);
+    await expect(store.append('c', [event()], 'stream_exists')).rejects.toBeInstanceOf(ConcurrencyError);
+    expect(db.prepare('SELECT level FROM levels').all()).toEqual([{ level: 2 }, { level: 2 }, { level: 2 }]);
+    expect(db.pragma('synchronous', { simple: true })).toBe(1);
+    db.close();
+  });
+});

@@ -15,6 +15,7 @@ import {
 } from '../../application/ports/eventStore.js';
 import { hashEventJson } from '../../application/eventSourcing/eventChain.js';
 import { noUpcast, type Upcast } from '../../application/eventSourcing/upcasting.js';
+import type { SynchronousMode } from '../sqlite/openDatabase.js';
 
 interface Row {
   position: number;
@@ -91,7 +92,16 @@ export class SqliteEventStore implements EventStore {
   private lastCommitted = 0;
   private closed = false;
 
-  constructor(private readonly db: Database.Database, private readonly upcast: Upcast = noUpcast) {
+  /**
+   * `synchronous` is the durability of event commits when it differs from the connection's: the
+   * embedded profile shares one connection with read models at NORMAL (two connections to one file
+   * would empty each other's page cache on every write) and commits events at FULL.
+   */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly upcast: Upcast = noUpcast,
+    options: { synchronous?: SynchronousMode } = {},
+  ) {
     db.exec(SCHEMA);
     this.notifier.setMaxListeners(0);
     this.statements = {
@@ -122,16 +132,25 @@ export class SqliteEventStore implements EventStore {
         else append.error = error;
       }
     };
+    const connectionLevel = Number(db.pragma('synchronous', { simple: true }));
+    const level = options.synchronous ? SYNCHRONOUS_LEVEL[options.synchronous] : connectionLevel;
     // Batching pays where a commit is expensive: with synchronous=FULL every commit is an fsync, so
     // appends wait for the end of the event-loop turn to share one; with NORMAL a commit is cheap and
     // waiting a turn would only add latency, so the batch is what one callback requested.
-    const fullSync = Number(db.pragma('synchronous', { simple: true })) >= 2;
-    this.schedule = fullSync ? (flush) => setImmediate(flush) : queueMicrotask;
+    this.schedule = level >= SYNCHRONOUS_LEVEL.full ? (flush) => setImmediate(flush) : queueMicrotask;
+    const durable = <A>(commit: (arg: A) => void) => (level === connectionLevel ? commit : (arg: A) => {
+      db.pragma(`synchronous = ${level}`);
+      try {
+        commit(arg);
+      } finally {
+        db.pragma(`synchronous = ${connectionLevel}`);
+      }
+    });
     // A lone append (the common case when idle) needs no savepoint: its own transaction rolls back whole.
-    this.commitAlone = (append) => settle(append, one.immediate);
-    this.commitBatch = db.transaction((batch: PendingAppend[]) => {
+    this.commitAlone = durable((append: PendingAppend) => settle(append, one.immediate));
+    this.commitBatch = durable(db.transaction((batch: PendingAppend[]) => {
       for (const append of batch) settle(append, one);
-    }).immediate;
+    }).immediate);
   }
 
   /**
@@ -327,6 +346,9 @@ export class SqliteEventStore implements EventStore {
     this.notifier.emit('closed');
   }
 }
+
+/** SQLite's numeric values of PRAGMA synchronous. */
+const SYNCHRONOUS_LEVEL: Record<SynchronousMode, number> = { normal: 1, full: 2 };
 
 function matches(expected: ExpectedRevision, actual: number): boolean {
   switch (expected) {
