@@ -1,4 +1,4 @@
-import { PDFParse } from 'pdf-parse';
+import { Worker } from 'node:worker_threads';
 import {
   explainFinding, extractFindings, rangeOf, specialisationsFor, summarize, urgencyOf, type Finding, type Urgency,
 } from '../../domain/reports/labFindings.js';
@@ -13,15 +13,35 @@ const IMAGE_SUMMARY = 'No text could be read from this image: images are stored 
   + 'does not read text from pictures, so no findings were made. Upload the PDF from the lab to have its values read.';
 const NO_TEXT_SUMMARY = 'No text could be read from this PDF (it may be a scanned picture), so no findings were made.';
 
-async function pdfText(bytes: Buffer): Promise<string> {
-  const parser = new PDFParse({ data: new Uint8Array(bytes) });
-  try {
-    return (await parser.getText()).text;
-  } catch (error) {
-    throw new AnalysisError(`The PDF could not be read (${error instanceof Error ? error.message : String(error)}).`, false);
-  } finally {
-    await parser.destroy().catch(() => {});
-  }
+const PDF_READER = new URL('./pdfText.worker.mjs', import.meta.url);
+/** A PDF whose text takes longer than this, or more memory than that, is treated as unreadable. */
+const PDF_READ_TIMEOUT_MS = 30_000;
+const PDF_READ_MEMORY_MB = 256;
+
+/** The PDF's text layer, read in a worker thread of its own (see pdfText.worker.mjs for why). */
+function pdfText(bytes: Buffer): Promise<string> {
+  const data = new Uint8Array(bytes);
+  const worker = new Worker(PDF_READER, {
+    workerData: data, transferList: [data.buffer], resourceLimits: { maxOldGenerationSizeMb: PDF_READ_MEMORY_MB },
+  });
+  return new Promise<string>((resolve, reject) => {
+    const unreadable = (reason: string) => {
+      clearTimeout(timer);
+      reject(new AnalysisError(`The PDF could not be read (${reason}).`, false));
+    };
+    const timer = setTimeout(() => {
+      unreadable(`reading it took longer than ${PDF_READ_TIMEOUT_MS / 1000} s`);
+      void worker.terminate();
+    }, PDF_READ_TIMEOUT_MS);
+    worker.once('message', (answer: { text?: string; error?: string }) => {
+      if (answer.error !== undefined) return unreadable(answer.error);
+      clearTimeout(timer);
+      resolve(answer.text ?? '');
+    });
+    worker.once('error', (error) => unreadable(error.message));
+    // Settling twice is harmless; this only matters if the reader stopped without answering.
+    worker.once('exit', (code) => unreadable(`the reader stopped with code ${code}`));
+  });
 }
 
 /** The findings the question names ("what about my TSH?"), by any of their printed names. */

@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { EmbeddedReportAnalyzer } from '../../../src/infrastructure/analysis/embeddedReportAnalyzer.js';
 import { MEDICAL_DISCLAIMER } from '../../../src/domain/reports/symptomTriage.js';
 import { AnalysisError } from '../../../src/application/ports/reportAnalyzer.js';
@@ -19,6 +21,14 @@ describe('the embedded analyzer reading sample reports', () => {
     expect(analysis.urgency).toBe('medium');
     expect(analysis.summary).toContain('3 outside the adult reference range');
   });
+
+  it('reads PDFs without replacing the built-ins of the service\'s thread (pdfjs polyfills slow them down)', () => {
+    // A fresh process, because jest's module sandbox does not show what the polyfills do to a real one.
+    const out = execFileSync(process.execPath, ['--import', 'tsx', join(process.cwd(), 'tests/infrastructure/analysis/fixtures/analyzeOnePdf.ts')], {
+      env: { ...process.env, NODE_OPTIONS: '' }, encoding: 'utf8', timeout: 60_000,
+    });
+    expect(JSON.parse(out)).toEqual({ findings: 5, samePush: true, sameJsonParse: true });
+  }, 70_000);
 
   it('rates a report with a value far out of range as high urgency', async () => {
     const analysis = await analyzer.analyze({ bytes: await labReportPdf(['Platelet Count   45,000   /cumm   1,50,000 - 4,50,000']), mimeType: 'application/pdf' });
