@@ -41,6 +41,26 @@ describe('a command handler', () => {
     expect(await d.events.readStream('counter-1')).toHaveLength(1);
   });
 
+  it('opens a stream named by a fresh id without reading it first', async () => {
+    let reads = 0;
+    const counted: HandlerDeps = { ...d, events: Object.assign(Object.create(d.events) as SqliteEventStore, {
+      readStream: (...args: Parameters<SqliteEventStore['readStream']>) => { reads += 1; return d.events.readStream(...args); },
+    }) };
+    const result = await handle(counted, 'counter-new', counter, increment(4), ctx, { newStream: true });
+    expect(result).toMatchObject({ state: 4, revision: 0 });
+    expect(reads).toBe(0);
+    expect(await d.events.readStream('counter-new')).toHaveLength(1);
+  });
+
+  it('decides on the real state when a stream expected to be new already exists', async () => {
+    await handle(d, 'counter-1', counter, increment(1), ctx);
+    const seen: number[] = [];
+    const result = await handle(d, 'counter-1', counter, (state) => { seen.push(state); return increment(2)(); }, ctx, { newStream: true });
+    expect(seen).toEqual([0, 1]);
+    expect(result).toMatchObject({ state: 3, revision: 1 });
+    expect(verifyChain(await d.events.readStream('counter-1', { raw: true })).valid).toBe(true);
+  });
+
   it('decides again on fresh state when another writer got in first', async () => {
     let interfered = false;
     const result = await handle(d, 'counter-1', counter, (state) => {

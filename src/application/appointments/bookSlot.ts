@@ -53,7 +53,9 @@ export function bookSlot(deps: AppointmentsDeps) {
         appointmentId, patientId, doctorId: slot.doctorId, slotId, start: slot.start, end: slot.end,
         feePaise: slot.feePaise, holdExpiresAt: slot.expiresAt,
       }),
-      { ...ctx, causationId: held.lastEventId });
+      { ...ctx, causationId: held.lastEventId },
+      // A generated id names a stream nobody has written; a retried request's derived id may have.
+      { newStream: !ctx.idempotencyKey });
     const position = Math.max(requested.position, await expireTakenOverHold(deps.handler, held.appended, ctx));
     lastBookingOf.delete(patientId);
     lastBookingOf.set(patientId, position);

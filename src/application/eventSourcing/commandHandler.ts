@@ -35,6 +35,15 @@ export interface Handled<S> {
   lastEventId: string | null;
 }
 
+export interface HandleOptions {
+  /**
+   * The stream is almost certainly new (its id was just generated): the first attempt decides on
+   * the initial state without reading and appends expecting no stream. Should the stream exist after
+   * all, that append is refused and the command starts over from a normal load.
+   */
+  newStream?: boolean;
+}
+
 const MAX_ATTEMPTS = 3;
 
 /**
@@ -47,9 +56,10 @@ export async function handle<S, E extends DomainEvent>(
   decider: Decider<S, E>,
   decide: (state: S) => E[],
   ctx: CommandContext,
+  options: HandleOptions = {},
 ): Promise<Handled<S>> {
   for (let attempt = 1; ; attempt += 1) {
-    const history = await deps.events.readStream(streamId);
+    const history = attempt === 1 && options.newStream ? [] : await deps.events.readStream(streamId);
     const state = history.reduce((s, e) => decider.evolve(s, e as unknown as E), decider.initialState);
     const revision = history.length - 1;
     // A retried command (same idempotency key) finds its own events already in the stream: it is done.
