@@ -65,6 +65,35 @@ describe('the projection runner', () => {
     s.db.close();
   });
 
+  it('writes a run of events that arrived together in one go, while a projection that reads still sees each write before it', async () => {
+    const s = open();
+    const runs: number[] = [];
+    const reads = Object.assign(Object.create(s.reads) as SqliteReadStore, {
+      applyInOrder: (batch: Parameters<SqliteReadStore['applyInOrder']>[0]) => {
+        runs.push(batch.length);
+        return s.reads.applyInOrder(batch);
+      },
+    });
+    const ledger: Projection = {
+      name: 'ledger',
+      collections: [{ name: 'ledger' }],
+      handles: ['Deposited'],
+      apply: (event) => [{ collection: 'ledger', id: String(event.position), set: { amount: (event.data as { amount: number }).amount } }],
+    };
+    const runner = new ProjectionRunner({ events: s.events, reads, clock: new FakeClock(), log: silent }, [balances, ledger]);
+    await runner.start();
+    // Requested in one turn, these share one commit in the event store and reach subscribers together.
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => deposit(s.events, 'a', i + 1)));
+    expect(await runner.waitFor(Math.max(...results.map((r) => r.position)), 2000)).toBe(true);
+    expect(await s.reads.get('balances', 'a')).toMatchObject({ total: 210 });
+    expect(await s.reads.count('ledger')).toBe(20);
+    // The ledger's 20 writes went in one call; balances, which reads, wrote before each of its reads.
+    expect(runs.filter((size) => size === 20)).toHaveLength(1);
+    expect(runs.filter((size) => size === 1)).toHaveLength(20);
+    await runner.stop();
+    s.db.close();
+  });
+
   it('resumes from its checkpoint after a restart without applying anything twice', async () => {
     const s = open();
     const first = new ProjectionRunner({ events: s.events, reads: s.reads, clock: new FakeClock(), log: silent }, [balances]);

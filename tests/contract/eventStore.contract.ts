@@ -450,6 +450,31 @@ export function eventStoreContract(name: string, factory: ContractFactory): void
         }
       });
 
+      it('hands out the same events in runs of at most the size asked for, catch-up then live', async () => {
+        const stream = newStream();
+        const head = await store.headPosition();
+        const early = events(7);
+        await store.append(stream, early, 'no_stream');
+        const subscription = store.subscribeToAll({ fromPosition: head });
+        try {
+          const late = events(2);
+          const received: RecordedEvent[] = [];
+          const sizes: number[] = [];
+          await withTimeout((async () => {
+            for await (const run of subscription.runs(3)) {
+              sizes.push(run.length);
+              received.push(...run.filter((e) => e.streamId === stream));
+              if (received.length === early.length) await store.append(stream, late, 6);
+              if (received.length === early.length + late.length) return;
+            }
+          })(), WAIT_MS, 'the runs to arrive');
+          expect(ids(received)).toEqual(ids([...early, ...late]));
+          expect(sizes.every((size) => size >= 1 && size <= 3)).toBe(true);
+        } finally {
+          await subscription.close();
+        }
+      });
+
       it('close() ends a pending iteration', async () => {
         const subscription = store.subscribeToAll({ fromPosition: await store.headPosition() });
         const consumed: RecordedEvent[] = [];

@@ -101,6 +101,21 @@ export function readStoreContract(name: string, factory: ReadStoreFactory): void
         expect(await store.get('items', 'd')).toEqual({ id: 'd', a: 1, b: 'later', c: 3 });
       });
 
+      it('applies a run of events in order, each under its own position guard, and a replay of the run changes nothing', async () => {
+        await store.apply([set('d', { v: 'four' })], 4);
+        const run = [
+          { writes: [set('d', { v: 'three', stale: true })], position: 3 },
+          { writes: [set('d', { w: 5 })], position: 5 },
+          { writes: [set('d', { v: 'six' }), set('e', { n: 1 })], position: 6 },
+          { writes: [del('e'), set('f', { n: 7 })], position: 7 },
+        ];
+        await store.applyInOrder(run);
+        const after = await store.find('items');
+        expect(after).toEqual([{ id: 'd', v: 'six', w: 5 }, { id: 'f', n: 7 }]);
+        await store.applyInOrder(run);
+        expect(await store.find('items')).toEqual(after);
+      });
+
       it('treats a delete followed by a set in one batch as a fresh document', async () => {
         await store.apply([set('d', { a: 1, b: 2 })], 1);
         await store.apply([del('d'), set('d', { c: 3 })], 2);

@@ -1,7 +1,7 @@
 import type { EventStore, RecordedEvent } from '../ports/eventStore.js';
-import type { ReadStore } from '../ports/readStore.js';
+import type { EventWrites, ReadStore } from '../ports/readStore.js';
 import type { Clock } from '../ports/clock.js';
-import type { Projection } from './projection.js';
+import type { Projection, ReadView } from './projection.js';
 import { SubscriptionLoop, type LoopLogger } from './subscriptionLoop.js';
 
 export interface ProjectionStatus {
@@ -59,10 +59,10 @@ export class ProjectionRunner {
       position: from,
       sinceCheckpoint: 0,
       rebuilding,
-      loop: new SubscriptionLoop(this.deps.events, `projection:${projection.name}`, this.deps.log, async (event) => {
-        if (handles.has(event.type)) await this.applyOne(projection, event);
-        state.position = event.position;
-        state.sinceCheckpoint += 1;
+      loop: new SubscriptionLoop(this.deps.events, `projection:${projection.name}`, this.deps.log, async (run) => {
+        await this.applyRun(projection, run.filter((event) => handles.has(event.type)));
+        state.position = run[run.length - 1].position;
+        state.sinceCheckpoint += run.length;
         if (state.sinceCheckpoint >= CHECKPOINT_EVERY) await this.checkpoint(state);
         this.release();
       }),
@@ -71,11 +71,33 @@ export class ProjectionRunner {
     state.loop.start(from);
   }
 
-  private async applyOne(projection: Projection, event: RecordedEvent): Promise<void> {
-    const writes = await projection.apply(event, this.deps.reads);
-    if (writes.length > 0) await this.deps.reads.apply(writes, event.position);
-    const lag = this.deps.clock.now().getTime() - Date.parse(event.metadata.recordedAt);
-    this.deps.observer?.applied(projection.name, Math.max(0, lag));
+  /**
+   * The writes of a run of events go to the read store together. A projection that reads while
+   * deciding must see the writes of the events before, so a read first writes what is pending.
+   */
+  private async applyRun(projection: Projection, run: RecordedEvent[]): Promise<void> {
+    const { reads } = this.deps;
+    let pending: EventWrites[] = [];
+    const flush = async () => {
+      if (pending.length === 0) return;
+      const batch = pending;
+      pending = [];
+      await reads.applyInOrder(batch);
+    };
+    const view: ReadView = {
+      get: async (collection, id) => { await flush(); return reads.get(collection, id); },
+      find: async (collection, filter, options) => { await flush(); return reads.find(collection, filter, options); },
+      count: async (collection, filter) => { await flush(); return reads.count(collection, filter); },
+    };
+    for (const event of run) {
+      const writes = await projection.apply(event, view);
+      if (writes.length > 0) pending.push({ writes, position: event.position });
+    }
+    await flush();
+    const now = this.deps.clock.now().getTime();
+    for (const event of run) {
+      this.deps.observer?.applied(projection.name, Math.max(0, now - Date.parse(event.metadata.recordedAt)));
+    }
   }
 
   private async checkpoint(state: Running): Promise<void> {

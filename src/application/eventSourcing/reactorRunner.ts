@@ -26,14 +26,16 @@ export class ReactorRunner {
       const handles = new Set(reactor.handles);
       let unsaved = 0;
       let position = from;
-      const loop = new SubscriptionLoop(this.deps.events, checkpointName, this.deps.log, async (event) => {
-        if (handles.has(event.type)) await this.deliver(reactor, event);
+      const loop = new SubscriptionLoop(this.deps.events, checkpointName, this.deps.log, async (run) => {
+        for (const event of run) {
+          if (handles.has(event.type)) await this.deliver(reactor, event);
+          position = event.position;
+        }
         // Receipts already make redelivery harmless, so the checkpoint only bounds how much is re-read.
-        unsaved += 1;
-        position = event.position;
+        unsaved += run.length;
         if (unsaved >= CHECKPOINT_EVERY) {
           unsaved = 0;
-          await this.deps.reads.setCheckpoint(checkpointName, event.position);
+          await this.deps.reads.setCheckpoint(checkpointName, position);
         }
       });
       this.loops.push({ loop, checkpointName, position: () => position });

@@ -4,10 +4,13 @@ export interface LoopLogger {
   error(obj: object, msg: string): void;
 }
 
+/** The most events handed to a subscriber at once; bounds a projection's transaction while catching up. */
+const MAX_RUN = 100;
+
 /**
- * Runs `onEvent` for every event after `from`, in order, resuming where it failed: a handler error is
- * retried with capped backoff rather than skipped, because skipping would silently corrupt a read model
- * or lose a side effect. Shared by projections and reactors.
+ * Runs `onRun` for every run of events after `from` (what has arrived, in order), resuming where it
+ * failed: a handler error is retried with capped backoff rather than skipped, because skipping would
+ * silently corrupt a read model or lose a side effect. Shared by projections and reactors.
  */
 export class SubscriptionLoop {
   private subscription: Subscription | null = null;
@@ -19,7 +22,7 @@ export class SubscriptionLoop {
     private readonly events: EventStore,
     private readonly name: string,
     private readonly log: LoopLogger,
-    private readonly onEvent: (event: RecordedEvent) => Promise<void>,
+    private readonly onRun: (run: RecordedEvent[]) => Promise<void>,
   ) {}
 
   start(from: number): void {
@@ -33,9 +36,9 @@ export class SubscriptionLoop {
     while (!this.stopped) {
       this.subscription = this.events.subscribeToAll({ fromPosition: position });
       try {
-        for await (const event of this.subscription) {
-          await this.onEvent(event);
-          position = event.position;
+        for await (const run of this.subscription.runs(MAX_RUN)) {
+          await this.onRun(run);
+          position = run[run.length - 1].position;
           failures = 0;
           this.lastError = null;
         }

@@ -58,6 +58,12 @@ export interface ReadAllOptions {
 }
 
 export interface Subscription extends AsyncIterable<RecordedEvent> {
+  /**
+   * The same events in runs: each run is what has already arrived, at least one event and at most
+   * `max`, so a subscriber can handle a run at once (a projection writes it in one commit). Iterate
+   * either the runs or the events of a subscription, not both.
+   */
+  runs(max: number): AsyncIterable<RecordedEvent[]>;
   close(): Promise<void>;
 }
 

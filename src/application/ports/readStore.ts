@@ -56,6 +56,12 @@ export type Write =
   | { collection: string; id: string; set: Record<string, unknown> }
   | { collection: string; id: string; delete: true };
 
+/** The writes one event causes, for `applyInOrder`. */
+export interface EventWrites {
+  writes: Write[];
+  position: number;
+}
+
 /** A filter, sort, write or name the read store refuses to run. */
 export class InvalidQuery extends Invalid {
   constructor(message: string) {
@@ -71,6 +77,12 @@ export interface ReadStore {
    * `set` merges top-level fields (upserting the document).
    */
   apply(writes: Write[], position: number): Promise<void>;
+  /**
+   * Applies several events' writes in order, each exactly as `apply` would. SQLite commits them
+   * together (a projection catching up on a run of events pays for one commit, not one each); if it
+   * fails, a retry of the same run completes it.
+   */
+  applyInOrder(batch: EventWrites[]): Promise<void>;
   get<T extends Document = Document>(collection: string, id: string): Promise<T | null>;
   find<T extends Document = Document>(collection: string, filter?: Filter, options?: FindOptions): Promise<T[]>;
   count(collection: string, filter?: Filter): Promise<number>;

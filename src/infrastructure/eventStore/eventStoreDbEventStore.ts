@@ -309,6 +309,16 @@ class LiveSubscription implements Subscription {
     return new Promise((resolve, reject) => { this.waiter = { resolve, reject }; });
   }
 
+  async *runs(max: number): AsyncGenerator<RecordedEvent[]> {
+    for (;;) {
+      const first = await this.next();
+      if (first.done) return;
+      const run = [first.value, ...this.buffer.splice(0, Math.max(0, max - 1))];
+      if (this.buffer.length <= LOW_WATER && this.source.isPaused()) this.source.resume();
+      yield run;
+    }
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
     return {
       next: () => this.next(),

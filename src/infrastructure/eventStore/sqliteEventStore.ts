@@ -296,8 +296,8 @@ export class SqliteEventStore implements EventStore {
     const storeClosed = () => this.closed;
     // After a wake-up by our own append, a subscriber at our last commit has nothing to read: only the
     // slow poll (for writers in other processes) needs to look at the table then.
-    const readAfter = (after: number, polled: boolean) => this.recentAfter(after, PAGE)
-      ?? (!polled && after === this.lastCommitted ? [] : this.readAllSync(after, PAGE));
+    const readAfter = (after: number, polled: boolean, max: number) => this.recentAfter(after, max)
+      ?? (!polled && after === this.lastCommitted ? [] : this.readAllSync(after, max));
     notifier.on('appended', onAppend);
     notifier.on('closed', onAppend);
     const stop = () => {
@@ -306,13 +306,13 @@ export class SqliteEventStore implements EventStore {
       notifier.off('closed', onAppend);
       wake?.();
     };
-    async function* events(): AsyncGenerator<RecordedEvent> {
+    async function* runs(max: number): AsyncGenerator<RecordedEvent[]> {
       try {
         let polled = true;
         while (open && !storeClosed()) {
           // Reading by position (from memory or the table) is what makes catch-up and live seamless.
-          const batch = readAfter(position, polled);
-          if (batch.length === 0) {
+          const run = readAfter(position, polled, Math.max(1, Math.min(max, PAGE)));
+          if (run.length === 0) {
             polled = await new Promise<boolean>((resolve) => {
               const timer = setTimeout(() => resolve(true), FOREIGN_WRITER_POLL_MS);
               wake = () => { clearTimeout(timer); resolve(false); };
@@ -321,22 +321,28 @@ export class SqliteEventStore implements EventStore {
             continue;
           }
           polled = false;
-          for (const event of batch) {
-            if (!open) return;
-            position = event.position;
-            yield event;
-          }
+          position = run[run.length - 1].position;
+          yield run;
         }
       } finally {
         stop();
       }
     }
-    const iterator = events();
+    async function* events(): AsyncGenerator<RecordedEvent> {
+      for await (const run of runs(PAGE)) {
+        for (const event of run) {
+          if (!open) return;
+          yield event;
+        }
+      }
+    }
+    let iterator: AsyncGenerator<unknown> | null = null;
     return {
-      [Symbol.asyncIterator]: () => iterator,
+      [Symbol.asyncIterator]: () => (iterator = events()) as AsyncGenerator<RecordedEvent>,
+      runs: (max) => ({ [Symbol.asyncIterator]: () => (iterator = runs(max)) as AsyncGenerator<RecordedEvent[]> }),
       close: async () => {
         stop();
-        await iterator.return(undefined);
+        await iterator?.return(undefined);
       },
     };
   }

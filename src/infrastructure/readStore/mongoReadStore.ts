@@ -1,6 +1,6 @@
 import { MongoBulkWriteError, MongoClient, type AnyBulkWriteOperation, type Collection, type Db, type Filter as MongoFilter, type Sort } from 'mongodb';
 import type {
-  CollectionSpec, Document, Filter, FindOptions, ReadStore, Write,
+  CollectionSpec, Document, EventWrites, Filter, FindOptions, ReadStore, Write,
 } from '../../application/ports/readStore.js';
 import { InvalidQuery } from '../../application/ports/readStore.js';
 import { netWrites, type NetWrite } from './netWrites.js';
@@ -85,6 +85,11 @@ export class MongoReadStore implements ReadStore {
       byCollection.set(write.collection, [...(byCollection.get(write.collection) ?? []), write]);
     }
     for (const [name, group] of byCollection) await this.applyGroup(this.collection(name), group, position);
+  }
+
+  /** One event after the other, each one bulk write: there is no commit to share as in SQLite. */
+  async applyInOrder(batch: EventWrites[]): Promise<void> {
+    for (const { writes, position } of batch) await this.apply(writes, position);
   }
 
   private async applyGroup(collection: Collection<StoredDocument>, writes: NetWrite[], position: number): Promise<void> {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type {
-  CollectionSpec, Document, Filter, FindOptions, ReadStore, Scalar, Write,
+  CollectionSpec, Document, EventWrites, Filter, FindOptions, ReadStore, Scalar, Write,
 } from '../../application/ports/readStore.js';
 import { InvalidQuery } from '../../application/ports/readStore.js';
 import { netWrites, type NetWrite } from './netWrites.js';
@@ -31,12 +31,12 @@ interface Compiled {
 export class SqliteReadStore implements ReadStore {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly tables = new Set<string>();
-  private readonly applyBatch: (writes: NetWrite[], position: number) => void;
+  private readonly applyAll: (batch: Array<{ net: NetWrite[]; position: number }>) => void;
 
   constructor(private readonly db: Database.Database) {
     db.exec('CREATE TABLE IF NOT EXISTS projection_checkpoints (projection TEXT PRIMARY KEY, position INTEGER NOT NULL)');
-    this.applyBatch = db.transaction((writes: NetWrite[], position: number) => {
-      for (const write of writes) this.applyOne(write, position);
+    this.applyAll = db.transaction((batch: Array<{ net: NetWrite[]; position: number }>) => {
+      for (const { net, position } of batch) for (const write of net) this.applyOne(write, position);
     });
   }
 
@@ -53,11 +53,17 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async apply(writes: Write[], position: number): Promise<void> {
-    if (!Number.isFinite(position)) throw new InvalidQuery('the position of a write must be a finite number');
-    const net = netWrites(writes);
+    return this.applyInOrder([{ writes, position }]);
+  }
+
+  async applyInOrder(batch: EventWrites[]): Promise<void> {
+    const nets = batch.map(({ writes, position }) => {
+      if (!Number.isFinite(position)) throw new InvalidQuery('the position of a write must be a finite number');
+      return { net: netWrites(writes), position };
+    });
     // Tables are created outside the transaction: a rollback must not leave `tables` claiming one exists.
-    for (const write of net) this.table(write.collection);
-    this.applyBatch(net, position);
+    for (const { net } of nets) for (const write of net) this.table(write.collection);
+    this.applyAll(nets);
   }
 
   private applyOne(write: NetWrite, position: number): void {
