@@ -187,4 +187,22 @@ describe('the reactor runner', () => {
     expect(await s.reads.count('reactor_receipts')).toBe(0);
     s.db.close();
   });
+
+  it('hands an idempotent reactor that can act on several events at once the events that arrived together, in one call', async () => {
+    const s = open();
+    const calls: string[][] = [];
+    const timers: Reactor = {
+      name: 'timers', handles: ['Deposited'], idempotent: true,
+      react: async () => { throw new Error('reactAll is used when present'); },
+      reactAll: async (events) => { calls.push(events.map((e) => (e.data as { account: string }).account)); },
+    };
+    const runner = new ReactorRunner({ events: s.events, reads: s.reads, log: silent }, [timers]);
+    await runner.start();
+    await Promise.all(['a', 'b', 'c'].map((account) => deposit(s.events, account, 1)));
+    await deposit(s.events, 'd', 1);
+    for (let i = 0; i < 100 && calls.flat().length < 4; i += 1) await new Promise((r) => setTimeout(r, 10));
+    await runner.stop();
+    expect(calls).toEqual([['a', 'b', 'c'], ['d']]);
+    s.db.close();
+  });
 });

@@ -117,6 +117,23 @@ export function schedulerContract(label: string, createStore: () => Promise<Sche
       expect(runs.every((d) => Object.keys(d).join() === 'v')).toBe(true);
     });
 
+    it('schedules several jobs at once, each as schedule would (a unique key still replaces)', async () => {
+      const { scheduler } = await open();
+      const runs: Record<string, unknown>[] = [];
+      scheduler.define(job, async (data) => { runs.push(data); });
+      await scheduler.start();
+
+      await scheduler.schedule(job, inMs(3_600_000), { v: 0 }, 'hold-a');
+      await scheduler.scheduleAll([
+        { name: job, runAt: inMs(200), data: { v: 1 }, uniqueKey: 'hold-a' },
+        { name: job, runAt: inMs(250), data: { v: 2 }, uniqueKey: 'hold-b' },
+        { name: job, runAt: inMs(300), data: { v: 3 } },
+      ]);
+      await waitFor(() => runs.length >= 3);
+      await sleep(400);
+      expect(runs.map((d) => d.v).sort()).toEqual([1, 2, 3]);
+    });
+
     it('cancels pending jobs whose data matches, and only those', async () => {
       const { scheduler } = await open();
       const runs: Record<string, unknown>[] = [];
@@ -275,6 +292,14 @@ export function schedulerContract(label: string, createStore: () => Promise<Sche
     it('rejects an invalid run time', async () => {
       const { scheduler } = await open();
       await expect(scheduler.schedule(job, new Date('nope'), {})).rejects.toThrow(TypeError);
+      // In a batch, one bad time refuses the whole batch before anything is saved.
+      const runs: unknown[] = [];
+      scheduler.define(job, async (data) => { runs.push(data); });
+      await scheduler.start();
+      await expect(scheduler.scheduleAll([{ name: job, runAt: inMs(100), data: {} }, { name: job, runAt: new Date('nope'), data: {} }]))
+        .rejects.toThrow(TypeError);
+      await sleep(400);
+      expect(runs).toEqual([]);
     });
   });
 }

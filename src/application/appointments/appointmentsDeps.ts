@@ -6,7 +6,7 @@ import type { Scheduler } from '../ports/scheduler.js';
 export interface AppointmentsDeps {
   handler: HandlerDeps;
   reads: ReadView;
-  scheduler: Pick<Scheduler, 'schedule'>;
+  scheduler: Pick<Scheduler, 'scheduleAll'>;
   mailer: Mailer;
   /** How long an unpaid hold lasts (HOLD_TTL_SECONDS). */
   holdTtlSeconds: number;

@@ -14,4 +14,9 @@ export interface Reactor {
    */
   idempotent?: boolean;
   react(event: RecordedEvent): Promise<void>;
+  /**
+   * The effects of several events at once, for an idempotent reactor that can do them together
+   * more cheaply (timers of a run of holds saved in one commit). Used instead of `react` when set.
+   */
+  reactAll?(events: RecordedEvent[]): Promise<void>;
 }

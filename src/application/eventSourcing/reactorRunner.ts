@@ -27,10 +27,13 @@ export class ReactorRunner {
       let unsaved = 0;
       let position = from;
       const loop = new SubscriptionLoop(this.deps.events, checkpointName, this.deps.log, async (run) => {
-        for (const event of run) {
-          if (handles.has(event.type)) await this.deliver(reactor, event);
-          position = event.position;
+        const relevant = run.filter((event) => handles.has(event.type));
+        if (reactor.idempotent && reactor.reactAll) {
+          if (relevant.length > 0) await reactor.reactAll(relevant);
+        } else {
+          for (const event of relevant) await this.deliver(reactor, event);
         }
+        position = run[run.length - 1].position;
         // Receipts already make redelivery harmless, so the checkpoint only bounds how much is re-read.
         unsaved += run.length;
         if (unsaved >= CHECKPOINT_EVERY) {

@@ -13,6 +13,13 @@ export interface JobOptions {
 
 export type JobHandler = (data: Record<string, unknown>, info: { attempt: number; lastAttempt: boolean }) => Promise<void>;
 
+export interface JobToSchedule {
+  name: string;
+  runAt: Date;
+  data: Record<string, unknown>;
+  uniqueKey?: string;
+}
+
 export interface Scheduler {
   define(name: string, handler: JobHandler, options?: JobOptions): void;
   /**
@@ -20,6 +27,8 @@ export interface Scheduler {
    * earlier job instead of adding one (so replays of the triggering event schedule once).
    */
   schedule(name: string, runAt: Date, data: Record<string, unknown>, uniqueKey?: string): Promise<void>;
+  /** Several jobs, each as `schedule` would; the embedded profile saves them in one commit. */
+  scheduleAll(jobs: readonly JobToSchedule[]): Promise<void>;
   /** Removes pending jobs of `name` whose data matches the given fields. */
   cancel(name: string, dataMatch: Record<string, unknown>): Promise<number>;
   start(): Promise<void>;

@@ -24,8 +24,8 @@ import {
   type JobRepository,
   type NotificationChannel,
 } from 'agenda';
-import type { JobHandler, JobOptions, Scheduler } from '../../application/ports/scheduler.js';
-import { SqliteAgendaBackend } from './sqliteAgendaBackend.js';
+import type { JobHandler, JobOptions, JobToSchedule, Scheduler } from '../../application/ports/scheduler.js';
+import { SqliteAgendaBackend, SqliteJobRepository } from './sqliteAgendaBackend.js';
 
 /** The subset of pino the scheduler logs through. */
 export interface SchedulerLogger {
@@ -166,6 +166,7 @@ export class AgendaScheduler implements Scheduler {
   private readonly attempts = new Map<string, number>();
   private readonly idle = new Set<() => void>();
   private readonly wakeups: DueTimeWakeups;
+  private readonly processEvery: number;
 
   constructor(
     private readonly backend: AgendaBackend,
@@ -176,6 +177,7 @@ export class AgendaScheduler implements Scheduler {
     this.stopTimeout = options.stopTimeout ?? DEFAULT_STOP_TIMEOUT_MS;
     this.lockLifetime = options.lockLifetime ?? DEFAULT_LOCK_LIFETIME_MS;
     const processEvery = options.processEvery ?? DEFAULT_PROCESS_EVERY_MS;
+    this.processEvery = processEvery;
     // The Mongo backend brings no channel; an in-process one is all the wake-ups need.
     const channel = backend.notificationChannel ?? new InMemoryNotificationChannel();
     this.wakeups = new DueTimeWakeups(channel, processEvery);
@@ -231,12 +233,39 @@ export class AgendaScheduler implements Scheduler {
   }
 
   async schedule(name: string, runAt: Date, data: JobData, uniqueKey?: string): Promise<void> {
-    if (!(runAt instanceof Date) || Number.isNaN(runAt.getTime())) throw new TypeError(`Invalid run time for job ${name}`);
+    const job = this.create({ name, runAt, data, uniqueKey });
     await this.connected;
+    await job.save();
+  }
+
+  /**
+   * Agenda saves one job per call; the SQLite repository can save many in one transaction, which
+   * is what a run of holds needs. Saved that way, a job gets the notification `Job.save` would have
+   * sent when it may be due before Agenda's next look (later ones Agenda would ignore anyway).
+   */
+  async scheduleAll(jobs: readonly JobToSchedule[]): Promise<void> {
+    const created = jobs.map((job) => this.create(job));
+    await this.connected;
+    const { repository } = this.backend;
+    if (!(repository instanceof SqliteJobRepository)) {
+      for (const job of created) await job.save();
+      return;
+    }
+    const saved = repository.saveJobs(created.map((job) => job.toJson(true)), { lastModifiedBy: this.agenda.attrs.name || undefined });
+    const soon = Date.now() + this.processEvery;
+    await Promise.all(created.map(async (job, index) => {
+      job.attrs._id = saved[index]._id;
+      job.attrs.nextRunAt = saved[index].nextRunAt;
+      if (job.attrs.nextRunAt && job.attrs.nextRunAt.getTime() <= soon) await this.agenda.publishJobNotification(job);
+    }));
+  }
+
+  private create({ name, runAt, data, uniqueKey }: JobToSchedule): Job<JobData> {
+    if (!(runAt instanceof Date) || Number.isNaN(runAt.getTime())) throw new TypeError(`Invalid run time for job ${name}`);
     const job = this.agenda.create<JobData>(name, uniqueKey === undefined ? { ...data } : { ...data, [UNIQUE_KEY_FIELD]: uniqueKey });
     job.schedule(runAt);
     if (uniqueKey !== undefined) job.unique({ [`data.${UNIQUE_KEY_FIELD}`]: uniqueKey });
-    await job.save();
+    return job;
   }
 
   /** An empty `dataMatch` matches every job of `name`. */

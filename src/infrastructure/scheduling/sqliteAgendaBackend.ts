@@ -258,6 +258,8 @@ export class SqliteJobRepository implements JobRepository {
   private readonly indexedDataFields: string[];
   /** SQL texts vary only with query shape (a bounded set); preparing them once keeps saves cheap. */
   private readonly statements = new Map<string, Database.Statement>();
+  /** Unique and single-type saves look for an existing job first; the transaction keeps that atomic. */
+  private saveInTransaction: Database.Transaction<(jobs: JobParameters[], options: JobRepositoryOptions | undefined) => JobParameters[]> | null = null;
 
   constructor(private readonly db: Database.Database, options: SqliteAgendaBackendOptions = {}) {
     this.table = options.table ?? 'agenda_jobs';
@@ -407,36 +409,43 @@ export class SqliteJobRepository implements JobRepository {
   }
 
   async saveJob<DATA = unknown>(job: JobParameters<DATA>, options: JobRepositoryOptions | undefined): Promise<JobParameters<DATA>> {
+    return this.saveJobs([job], options)[0];
+  }
+
+  /** Saves jobs as `saveJob` would, in one immediate transaction (one commit for all of them). */
+  saveJobs<DATA = unknown>(jobs: Array<JobParameters<DATA>>, options: JobRepositoryOptions | undefined): Array<JobParameters<DATA>> {
+    // Made on first use: a closed connection must fail the save, not the construction.
+    this.saveInTransaction ??= this.db.transaction((batch: JobParameters[], saveOptions: JobRepositoryOptions | undefined) => {
+      const now = Date.now();
+      return batch.map((job) => this.saveOne(job, saveOptions, now));
+    });
+    return this.saveInTransaction.immediate(jobs as JobParameters[], options) as Array<JobParameters<DATA>>;
+  }
+
+  private saveOne(job: JobParameters, options: JobRepositoryOptions | undefined, now: number): JobParameters {
     // unique/uniqueOpts steer the save; they are not stored.
     const { _id, unique, uniqueOpts, ...props } = job;
     const row = toSavedRow(props, options);
-    const now = Date.now();
-
     if (_id) {
       // A job removed meanwhile is not resurrected; the caller gets its data back unchanged.
-      const updated = this.updateWhere(row, { sql: 'id = ? AND name = ?', params: [String(_id), props.name] });
-      return updated ? (updated as JobParameters<DATA>) : job;
+      return this.updateWhere(row, { sql: 'id = ? AND name = ?', params: [String(_id), props.name] }) ?? job;
     }
-
-    const saved = this.db.transaction((): JobParameters => {
-      if (props.type === 'single') {
-        const existing = this.findOne(and([{ sql: "name = ? AND type = 'single'", params: [props.name] }]));
-        if (!existing) return this.insert(row);
-        // A recurring job re-declared at start-up keeps its pending run when the new one is already due.
-        const keep = row.next_run_at !== null && (row.next_run_at as number) <= now;
-        return this.updateWhere(keep ? { ...row, next_run_at: existing.next_run_at } : row, { sql: 'id = ?', params: [existing.id] })!;
-      }
-      if (unique) {
-        const existing = this.findOne(and([{ sql: 'name = ?', params: [props.name] }, ...uniqueFilter(unique)]));
-        const debounce = uniqueOpts?.debounce;
-        if (debounce) return this.saveDebounced(row, existing, debounce, now);
-        if (!existing) return this.insert(row);
-        if (uniqueOpts?.insertOnly) return fromRow(existing);
-        return this.updateWhere(row, { sql: 'id = ?', params: [existing.id] })!;
-      }
-      return this.insert(row);
-    }).immediate();
-    return saved as JobParameters<DATA>;
+    if (props.type === 'single') {
+      const existing = this.findOne(and([{ sql: "name = ? AND type = 'single'", params: [props.name] }]));
+      if (!existing) return this.insert(row);
+      // A recurring job re-declared at start-up keeps its pending run when the new one is already due.
+      const keep = row.next_run_at !== null && (row.next_run_at as number) <= now;
+      return this.updateWhere(keep ? { ...row, next_run_at: existing.next_run_at } : row, { sql: 'id = ?', params: [existing.id] })!;
+    }
+    if (unique) {
+      const existing = this.findOne(and([{ sql: 'name = ?', params: [props.name] }, ...uniqueFilter(unique)]));
+      const debounce = uniqueOpts?.debounce;
+      if (debounce) return this.saveDebounced(row, existing, debounce, now);
+      if (!existing) return this.insert(row);
+      if (uniqueOpts?.insertOnly) return fromRow(existing);
+      return this.updateWhere(row, { sql: 'id = ?', params: [existing.id] })!;
+    }
+    return this.insert(row);
   }
 
   async saveJobState(job: JobParameters, options: JobRepositoryOptions | undefined): Promise<void> {
