@@ -138,12 +138,15 @@ export class SqliteEventStore implements EventStore {
     // appends wait for the end of the event-loop turn to share one; with NORMAL a commit is cheap and
     // waiting a turn would only add latency, so the batch is what one callback requested.
     this.schedule = level >= SYNCHRONOUS_LEVEL.full ? (flush) => setImmediate(flush) : queueMicrotask;
+    // Prepared once: db.pragma() prepares its statement on every call, twice per commit here.
+    const raise = db.prepare(`PRAGMA synchronous = ${level}`);
+    const restore = db.prepare(`PRAGMA synchronous = ${connectionLevel}`);
     const durable = <A>(commit: (arg: A) => void) => (level === connectionLevel ? commit : (arg: A) => {
-      db.pragma(`synchronous = ${level}`);
+      raise.run();
       try {
         commit(arg);
       } finally {
-        db.pragma(`synchronous = ${connectionLevel}`);
+        restore.run();
       }
     });
     // A lone append (the common case when idle) needs no savepoint: its own transaction rolls back whole.
