@@ -99,8 +99,15 @@ function histogramQuantile(metricsText: string, metric: string, q: number): numb
   return previousLe;
 }
 
+/** The service's own CPU time so far (user + system), from the default Prometheus process metrics. */
+function cpuSeconds(metricsText: string): number {
+  return Number(/^process_cpu_seconds_total (\S+)$/m.exec(metricsText)?.[1] ?? Number.NaN);
+}
+
 export interface BookingFigures {
   reqPerSec: number;
+  /** Service CPU per booking: steadier than the rates on a shared machine, so the figure to compare changes by. */
+  cpuMsPerRequest: number;
   p99Ms: number;
   ceilingReqPerSec: number;
   ratio: number;
@@ -118,7 +125,9 @@ export async function benchBooking(): Promise<BookingFigures> {
     .map((slotId, i) => ({ slotId, token: fixture.tokens[i % fixture.tokens.length] }));
   let booking: autocannon.Result;
   let metrics: string;
+  let cpuBefore: number;
   try {
+    cpuBefore = cpuSeconds(await (await fetch(`${fixture.url}/metrics`)).text());
     // Each slot can be booked once, so the booking run stops when the fixture is used up.
     booking = await load(fixture.url, bodies, true);
     metrics = await (await fetch(`${fixture.url}/metrics`)).text();
@@ -139,6 +148,7 @@ export async function benchBooking(): Promise<BookingFigures> {
   const ceilingReqPerSec = ratePerSec(bare);
   return {
     reqPerSec: Math.round(reqPerSec),
+    cpuMsPerRequest: Number(((cpuSeconds(metrics) - cpuBefore) * 1000 / booking.requests.total).toFixed(3)),
     p99Ms: booking.latency.p99,
     ceilingReqPerSec: Math.round(ceilingReqPerSec),
     ratio: Number((reqPerSec / ceilingReqPerSec).toFixed(3)),
