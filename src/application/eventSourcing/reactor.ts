@@ -15,8 +15,9 @@ export interface Reactor {
   idempotent?: boolean;
   react(event: RecordedEvent): Promise<void>;
   /**
-   * The effects of several events at once, for an idempotent reactor that can do them together
-   * more cheaply (timers of a run of holds saved in one commit). Used instead of `react` when set.
+   * The effects of several events at once, for an `idempotent` reactor that can do them together
+   * more cheaply (timers of a run of holds saved in one commit); used instead of `react` when set.
+   * Ignored for other reactors, whose receipts are kept per event.
    */
   reactAll?(events: RecordedEvent[]): Promise<void>;
 }

@@ -8,9 +8,11 @@ export interface LoopLogger {
 const MAX_RUN = 100;
 
 /**
- * Runs `onRun` for every run of events after `from` (what has arrived, in order), resuming where it
- * failed: a handler error is retried with capped backoff rather than skipped, because skipping would
- * silently corrupt a read model or lose a side effect. Shared by projections and reactors.
+ * Runs `onRun` for every run of events after `from` (what has arrived, in order), resuming with the
+ * run that failed: a handler error is retried with capped backoff rather than skipped, because
+ * skipping would silently corrupt a read model or lose a side effect. The retry repeats the events of
+ * that run handled before the error, which position guards and receipts make harmless. Shared by
+ * projections and reactors.
  */
 export class SubscriptionLoop {
   private subscription: Subscription | null = null;
