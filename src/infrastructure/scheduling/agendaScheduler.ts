@@ -22,10 +22,11 @@ import {
   type Job,
   type JobParameters,
   type JobRepository,
+  type JobRepositoryOptions,
   type NotificationChannel,
 } from 'agenda';
 import type { JobHandler, JobOptions, JobToSchedule, Scheduler } from '../../application/ports/scheduler.js';
-import { SqliteAgendaBackend, SqliteJobRepository } from './sqliteAgendaBackend.js';
+import { SqliteAgendaBackend } from './sqliteAgendaBackend.js';
 
 /** The subset of pino the scheduler logs through. */
 export interface SchedulerLogger {
@@ -156,6 +157,9 @@ class DueTimeWakeups {
   }
 }
 
+/** A repository's way to save several jobs in one go (SQLite: one transaction), when it has one. */
+export type SaveJobs = (jobs: JobParameters[], options: JobRepositoryOptions) => JobParameters[];
+
 export class AgendaScheduler implements Scheduler {
   private readonly agenda: Agenda;
   private readonly logger: SchedulerLogger;
@@ -172,6 +176,7 @@ export class AgendaScheduler implements Scheduler {
     private readonly backend: AgendaBackend,
     private readonly connected: Promise<void>,
     options: SchedulerOptions = {},
+    private readonly saveJobs?: SaveJobs,
   ) {
     this.logger = options.logger ?? silentLogger;
     this.stopTimeout = options.stopTimeout ?? DEFAULT_STOP_TIMEOUT_MS;
@@ -246,12 +251,11 @@ export class AgendaScheduler implements Scheduler {
   async scheduleAll(jobs: readonly JobToSchedule[]): Promise<void> {
     const created = jobs.map((job) => this.create(job));
     await this.connected;
-    const { repository } = this.backend;
-    if (!(repository instanceof SqliteJobRepository)) {
+    if (!this.saveJobs) {
       for (const job of created) await job.save();
       return;
     }
-    const saved = repository.saveJobs(created.map((job) => job.toJson(true)), { lastModifiedBy: this.agenda.attrs.name || undefined });
+    const saved = this.saveJobs(created.map((job) => job.toJson(true)), { lastModifiedBy: this.agenda.attrs.name || undefined });
     const soon = Date.now() + this.processEvery;
     await Promise.all(created.map(async (job, index) => {
       job.attrs._id = saved[index]._id;
@@ -326,8 +330,9 @@ export class AgendaScheduler implements Scheduler {
 }
 
 export function createSqliteScheduler(db: Database.Database, options: SchedulerOptions = {}): AgendaScheduler {
-  const { backend, connected } = connectOnce(new SqliteAgendaBackend(db, { indexedDataFields: [UNIQUE_KEY_FIELD] }));
-  return new AgendaScheduler(backend, connected, options);
+  const sqlite = new SqliteAgendaBackend(db, { indexedDataFields: [UNIQUE_KEY_FIELD] });
+  const { backend, connected } = connectOnce(sqlite);
+  return new AgendaScheduler(backend, connected, options, (jobs, saveOptions) => sqlite.repository.saveJobs(jobs, saveOptions));
 }
 
 export function createMongoScheduler(mongo: string | Db, options: MongoSchedulerOptions = {}): AgendaScheduler {
