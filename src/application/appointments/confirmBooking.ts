@@ -1,5 +1,5 @@
 import {
-  AppointmentClosed, appointmentDecider, appointmentStream, confirmAppointment, expireAppointment, type PaymentMethod,
+  AppointmentClosed, appointmentDecider, appointmentStream, confirmAppointment, expireAppointment, type Appointment, type PaymentMethod,
 } from '../../domain/appointments/appointment.js';
 import { bookSlot as bookHeldSlot, releaseSlot, slotDecider, slotStream, SlotUnavailable } from '../../domain/scheduling/slot.js';
 import { NotFound } from '../../domain/shared/errors.js';
@@ -14,9 +14,18 @@ export interface ConfirmBooking {
   paidPaise: number;
 }
 
+/** Why a payment could not confirm: the hold had lapsed, another payment had bought it, or it was closed otherwise (cancelled). */
+export type NotConfirmedReason = 'hold_released' | 'paid_by_another' | 'not_pending';
+
 export type ConfirmBookingResult =
   | { confirmed: true; position: number }
-  | { confirmed: false; reason: 'hold_released' | 'not_pending'; position: number };
+  | { confirmed: false; reason: NotConfirmedReason; position: number };
+
+function whyNotPending(appointment: Appointment, paymentId: string): NotConfirmedReason {
+  if (appointment.status === 'expired') return 'hold_released';
+  const paidBy = appointment.status === 'none' ? null : appointment.payment?.paymentId;
+  return paidBy && paidBy !== paymentId ? 'paid_by_another' : 'not_pending';
+}
 
 /**
  * Saga step 3, sent by payments once money is captured: the hold becomes a booking and the appointment
@@ -28,24 +37,23 @@ export function confirmBooking(deps: AppointmentsDeps) {
     const appointment = await loadAppointment(deps.handler.events, cmd.appointmentId);
     if (appointment.status === 'none') throw new NotFound('Appointment', cmd.appointmentId);
     if (appointment.status === 'confirmed' && appointment.payment?.paymentId === cmd.paymentId) return { confirmed: true, position: 0 };
-    if (appointment.status === 'expired') return { confirmed: false, reason: 'hold_released', position: 0 };
-    if (appointment.status !== 'pending_payment') return { confirmed: false, reason: 'not_pending', position: 0 };
+    if (appointment.status !== 'pending_payment') return { confirmed: false, reason: whyNotPending(appointment, cmd.paymentId), position: 0 };
     const streamId = appointmentStream(cmd.appointmentId);
     const slotId = appointment.slotId;
     let booked;
     try {
       booked = await handle(deps.handler, slotStream(slotId), slotDecider,
-        (slot) => bookHeldSlot(slot, { slotId, appointmentId: cmd.appointmentId }), ctx);
+        (slot) => bookHeldSlot(slot, { slotId, appointmentId: cmd.appointmentId }), ctx, { step: 'book' });
     } catch (error) {
       if (!(error instanceof SlotUnavailable)) throw error;
       // The slot went to someone else after the hold lapsed: this appointment cannot happen.
       const expired = await handle(deps.handler, streamId, appointmentDecider,
-        (a) => expireAppointment(a, { appointmentId: cmd.appointmentId }), ctx);
-      return { confirmed: false, reason: expired.state.status === 'expired' ? 'hold_released' : 'not_pending', position: expired.position };
+        (a) => expireAppointment(a, { appointmentId: cmd.appointmentId }), ctx, { step: 'expire' });
+      return { confirmed: false, reason: whyNotPending(expired.state, cmd.paymentId), position: expired.position };
     }
     try {
       const confirmed = await handle(deps.handler, streamId, appointmentDecider,
-        (a) => confirmAppointment(a, cmd), { ...ctx, causationId: booked.lastEventId ?? ctx.causationId });
+        (a) => confirmAppointment(a, cmd), { ...ctx, causationId: booked.lastEventId ?? ctx.causationId }, { step: 'confirm' });
       return { confirmed: true, position: confirmed.position };
     } catch (error) {
       if (!(error instanceof AppointmentClosed)) throw error;
@@ -54,8 +62,8 @@ export function confirmBooking(deps: AppointmentsDeps) {
       const now = await loadAppointment(deps.handler.events, cmd.appointmentId);
       const over = now.status === 'cancelled' || now.status === 'expired';
       const freed = await handle(deps.handler, slotStream(slotId), slotDecider,
-        (slot) => (over ? releaseSlot(slot, { appointmentId: cmd.appointmentId, reason: 'abandoned' }) : []), ctx);
-      return { confirmed: false, reason: now.status === 'expired' ? 'hold_released' : 'not_pending', position: freed.position };
+        (slot) => (over ? releaseSlot(slot, { appointmentId: cmd.appointmentId, reason: 'abandoned' }) : []), ctx, { step: 'give-back' });
+      return { confirmed: false, reason: whyNotPending(now, cmd.paymentId), position: freed.position };
     }
   };
 }

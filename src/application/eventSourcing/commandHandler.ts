@@ -42,6 +42,12 @@ export interface HandleOptions {
    * all, that append is refused and the command starts over from a normal load.
    */
   newStream?: boolean;
+  /**
+   * Names this append within its command when the command writes the same stream more than once
+   * (hold, then book, then give back): each step derives its own event ids from the Idempotency-Key,
+   * so one step's events never make another look done.
+   */
+  step?: string;
 }
 
 const MAX_ATTEMPTS = 3;
@@ -63,14 +69,15 @@ export async function handle<S, E extends DomainEvent>(
     const state = history.reduce((s, e) => decider.evolve(s, e as unknown as E), decider.initialState);
     const revision = history.length - 1;
     // A retried command (same idempotency key) finds its own events already in the stream: it is done.
-    const retried = ctx.idempotencyKey ? alreadyAppended(history, ctx.idempotencyKey, streamId) : null;
+    const key = ctx.idempotencyKey === undefined ? undefined : stepKey(ctx.idempotencyKey, options.step);
+    const retried = key ? alreadyAppended(history, key, streamId) : null;
     if (retried) return { state, appended: [], revision, position: retried.position, lastEventId: retried.metadata.eventId };
     const decided = decide(state);
     if (decided.length === 0) {
       const last = history[history.length - 1];
       return { state, appended: [], revision, position: last?.position ?? 0, lastEventId: last?.metadata.eventId ?? null };
     }
-    const toAppend = decided.map((event, index) => envelope(deps, streamId, event, ctx, index));
+    const toAppend = decided.map((event, index) => envelope(deps, streamId, event, ctx, key, index));
     try {
       const result = await deps.events.append(streamId, toAppend, revision === -1 ? 'no_stream' : revision);
       const appended = toAppend.map((e, index): RecordedEvent => ({
@@ -107,12 +114,12 @@ function alreadyAppended(history: RecordedEvent[], key: string, streamId: string
   return history[last];
 }
 
-function envelope(deps: HandlerDeps, streamId: string, event: DomainEvent, ctx: CommandContext, index: number): EventToAppend {
+function envelope(deps: HandlerDeps, streamId: string, event: DomainEvent, ctx: CommandContext, key: string | undefined, index: number): EventToAppend {
   return {
     type: event.type,
     data: event.data,
     metadata: {
-      eventId: ctx.idempotencyKey ? deterministicId(ctx.idempotencyKey, streamId, index) : deps.ids.next(),
+      eventId: key ? deterministicId(key, streamId, index) : deps.ids.next(),
       actor: ctx.actor,
       correlationId: ctx.correlationId,
       causationId: ctx.causationId ?? null,
@@ -120,6 +127,16 @@ function envelope(deps: HandlerDeps, streamId: string, event: DomainEvent, ctx: 
       schemaVersion: schemaVersionOf(event.type),
     },
   };
+}
+
+const stepKey = (key: string, step: string | undefined): string => (step === undefined ? key : `${key}\u0000step:${step}`);
+
+/**
+ * The context for a nested command that one command runs as one of its steps (payments confirming
+ * the booking, say): the nested command's own steps derive from this step's key, never the parent's.
+ */
+export function step(ctx: CommandContext, name: string): CommandContext {
+  return ctx.idempotencyKey ? { ...ctx, idempotencyKey: `${ctx.idempotencyKey}:${name}` } : ctx;
 }
 
 /** A UUID-shaped id derived from (key, stream, index): the same command retried yields the same ids. */
