@@ -19,7 +19,7 @@ describe('many patients booking the same slot at once', () => {
     server = t.http.listen(0, '127.0.0.1');
     const doctor = await givenUser(t, { role: 'doctor' });
     patients = await Promise.all(Array.from({ length: CONTENDERS }, () => givenUser(t, { role: 'patient' })));
-    slots = await givenSlots(t, doctor, [{ day: 'tue', start: '09:00', end: '20:00' }, { day: 'wed', start: '09:00', end: '20:00' }]);
+    slots = await givenSlots(t, doctor, ['tue', 'wed', 'thu'].map((day) => ({ day, start: '09:00', end: '20:00' })));
   });
   afterAll(async () => {
     await new Promise((resolve) => server.close(resolve));
@@ -48,6 +48,26 @@ describe('many patients booking the same slot at once', () => {
     expect(raced).toHaveLength(20);
     const answers = await Promise.all(raced.map(race));
     for (const [i, slotId] of raced.entries()) await expectExactlyOneWinner(slotId, answers[i].map((r) => r.status));
+  });
+
+  it('one patient racing themselves over 12 slots gets at most 3 holds, and every refused booking leaves no hold behind', async () => {
+    const racer = await givenUser(t, { role: 'patient' });
+    const raced = slots.slice(44, 56);
+    expect(raced).toHaveLength(12);
+    const answers = await Promise.all(raced.map((slotId) => request(server).post('/api/appointments').set(bearer(racer)).send({ slotId })));
+    const won = answers.filter((r) => r.status === 201);
+    expect(won.length).toBeGreaterThanOrEqual(1);
+    expect(won.length).toBeLessThanOrEqual(3);
+    expect(answers.filter((r) => r.status === 409)).toHaveLength(12 - won.length);
+    const heldByRacer = [];
+    for (const slotId of raced) {
+      const last = (await t.services.events.readStream(`slot-${slotId}`)).at(-1)!;
+      if (last.type === 'SlotHeld') heldByRacer.push(slotId);
+    }
+    expect(heldByRacer.sort()).toEqual(won.map((r) => r.body.slotId as string).sort());
+    // With the race over, the patient's places are what the limit allows.
+    const more = await request(server).post('/api/appointments').set(bearer(racer)).send({ slotId: slots[60] });
+    expect(more.status).toBe(won.length < 3 ? 201 : 409);
   });
 
   it('ten confirmed appointments rescheduling into one free slot at once: one moves, the others keep their slots', async () => {
