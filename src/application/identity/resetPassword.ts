@@ -15,7 +15,8 @@ export const resetPassword = (deps: IdentityDeps) =>
     const passwordHash = await deps.hasher.hash(cmd.newPassword);
     const result = await handle(deps.handler, userStream(userId), userDecider, (user) => decideReset(user, {
       codeHash: deps.otp.hash(userId, cmd.otp), passwordHash, now: deps.handler.clock.now().toISOString(),
-    }), ctx);
+    // A code is judged on every try: a wrong one's recorded failure must not make a repeat look done.
+    }), { ...ctx, idempotencyKey: undefined });
     if (result.appended.some((e) => e.type === 'VerificationCodeFailed')) throw new CodeRejected('wrong');
     await deps.waitForProjections(result.position);
   };

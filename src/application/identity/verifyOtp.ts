@@ -10,10 +10,12 @@ export const verifyOtp = (deps: IdentityDeps) => async (cmd: { email: string; ot
   // An unknown address reads like a wrong code: the answer must not reveal which addresses exist.
   if (!account) throw new CodeRejected('none');
   const { userId } = account.user;
+  // Every try is judged afresh: under an Idempotency-Key a wrong code's recorded failure would make a
+  // repeat look done, and a token must never come out of a replay.
   const result = await handle(deps.handler, userStream(userId), userDecider, (user) => verifyEmail(user, {
     codeHash: deps.otp.hash(userId, cmd.otp), now: deps.handler.clock.now().toISOString(),
-  }), ctx);
-  if (result.appended.some((e) => e.type === 'VerificationCodeFailed') || result.state.status !== 'registered') {
+  }), { ...ctx, idempotencyKey: undefined });
+  if (result.appended.some((e) => e.type === 'VerificationCodeFailed') || result.state.status !== 'registered' || !result.state.emailVerified) {
     throw new CodeRejected('wrong');
   }
   return issueSession(deps, result.state, result.position);

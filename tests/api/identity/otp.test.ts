@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
+import { systemActor } from '../../../src/domain/shared/event.js';
 import { startTestApp, type TestApp } from '../../support/testApp.js';
 import { mailedCode, patientSignUp } from './identityFlows.js';
 
@@ -76,6 +77,37 @@ describe('e-mail codes', () => {
     const forgot = await request(t.http).post('/api/auth/forgot-password').send({ email: 'ghost@example.com' }).expect(202);
     expect(unknown.body).toEqual(forgot.body);
     expect(await mailCount('ghost@example.com')).toBe(0);
+  });
+
+  it('a wrong code stays wrong when repeated under one Idempotency-Key: no token for an unverified account', async () => {
+    const email = 'retrying@example.com';
+    await signUp(email);
+    const code = await mailedCode(t, email);
+    const again = () => verify(email, wrongCodeFor(code)).set('Idempotency-Key', 'verify-attempt-1');
+    expect((await again().expect(400)).body.code).toBe('invalid_otp');
+    const repeated = await again();
+    expect(repeated.status).toBe(400);
+    expect(repeated.body.token).toBeUndefined();
+    // Each try was judged and counted: three more wrong ones lock the code.
+    for (let i = 0; i < 3; i += 1) await again().expect(400);
+    expect((await again().expect(429)).body.code).toBe('otp_locked');
+    const login = await request(t.http).post('/api/auth/login').send({ email, password: patientSignUp(email).password });
+    expect(login.status).toBe(403);
+  });
+
+  it('a password reset with a wrong code repeated under one Idempotency-Key is refused every time', async () => {
+    const email = 'reset-retry@example.com';
+    await signUp(email);
+    await verify(email, await mailedCode(t, email)).expect(200);
+    t.clock.advanceMinutes(1);
+    await request(t.http).post('/api/auth/forgot-password').send({ email }).expect(202);
+    const code = await mailedCode(t, email);
+    // The command itself, as a retry whose first answer was never stored (the process died) reaches it.
+    const reset = () => t.services.identity.resetPassword({ email, otp: wrongCodeFor(code), newPassword: 'attacker choice 1' },
+      { actor: systemActor, correlationId: 'reset-retry', idempotencyKey: 'anonymous:POST:/api/auth/reset-password:reset-attempt-1' });
+    await expect(reset()).rejects.toMatchObject({ code: 'invalid_otp' });
+    await expect(reset()).rejects.toMatchObject({ code: 'invalid_otp' });
+    await request(t.http).post('/api/auth/login').send({ email, password: 'attacker choice 1' }).expect(401);
   });
 
   it('verifying an unknown address reads like a wrong code', async () => {
