@@ -11,6 +11,8 @@ import { withdrawSlot } from './withdrawSlot.js';
 export interface SchedulingDeps {
   handler: HandlerDeps;
   reads: ReadView;
+  /** A slot starting sooner than this cannot be booked (MIN_NOTICE_MINUTES), so the board does not offer it. */
+  minNoticeMinutes: number;
 }
 
 /** Doctors' availability and the slot board: what can be booked, by whom, when. */
@@ -19,7 +21,7 @@ export function createSchedulingModule(deps: SchedulingDeps) {
     publishAvailability: publishAvailability(deps),
     withdrawSlot: withdrawSlot(deps),
     doctors: doctorQueries(deps.reads),
-    slots: slotQueries(deps.reads, deps.handler.clock),
+    slots: slotQueries(deps.reads, deps.handler.clock, deps.minNoticeMinutes),
     projections: [doctorDirectoryProjection, slotBoardProjection],
   } satisfies ContextModule & Record<string, unknown>;
 }

@@ -77,6 +77,14 @@ export function isLiveHold(slot: Slot, now: string): boolean {
   return slot.status === 'held' && now < slot.expiresAt;
 }
 
+/**
+ * The earliest start a booking may take at `now` with the minimum notice: the one rule both the
+ * booking decision (`notBefore`) and the board's "available" follow.
+ */
+export function earliestBookableStart(now: Date, minNoticeMinutes: number): string {
+  return new Date(now.getTime() + minNoticeMinutes * 60_000).toISOString();
+}
+
 export interface PublishSlot extends SlotFacts {
   now: string;
 }

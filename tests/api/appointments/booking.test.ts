@@ -69,10 +69,21 @@ describe('booking a slot', () => {
     // Monday 09:30 in Kolkata starts exactly 30 minutes from now: still bookable; a minute later it is not.
     const mondayNineThirty = slots[0];
     expect(mondayNineThirty).toBe(`${doctor.userId}:2030-01-07T04:00:00.000Z`);
+    const offered = async () => (await request(t.http).get(`/api/doctors/${doctor.userId}/slots?status=available`).expect(200))
+      .body.items.map((s: { slotId: string }) => s.slotId);
+    expect(await offered()).toContain(mondayNineThirty);
     t.clock.advanceMinutes(1);
-    const res = await request(t.http).post('/api/appointments').set(bearer(otherPatient)).send({ slotId: mondayNineThirty }).expect(409);
-    expect(res.body.code).toBe('slot_unavailable');
-    t.clock.advanceMinutes(-1);
+    try {
+      const res = await request(t.http).post('/api/appointments').set(bearer(otherPatient)).send({ slotId: mondayNineThirty }).expect(409);
+      expect(res.body.code).toBe('slot_unavailable');
+      // The board agrees: what booking refuses is not offered as available, nor listed as anything else.
+      expect(await offered()).not.toContain(mondayNineThirty);
+      const all = (await request(t.http).get(`/api/doctors/${doctor.userId}/slots`).expect(200)).body.items;
+      expect(all.map((s: { slotId: string }) => s.slotId)).not.toContain(mondayNineThirty);
+      expect(all.map((s: { slotId: string }) => s.slotId)).toContain(slots[1]);
+    } finally {
+      t.clock.advanceMinutes(-1);
+    }
   });
 
   it('a lapsed hold counts as free: a new booking takes it over and the old appointment expires', async () => {
@@ -101,7 +112,7 @@ describe('booking a slot', () => {
     const again = await givenPayment(t, appointmentId, 'wallet', 50_000, 'pay-1');
     expect(again.confirmed).toBe(true);
     const other = await givenPayment(t, appointmentId, 'wallet', 50_000, 'pay-2');
-    expect(other).toMatchObject({ confirmed: false, reason: 'not_pending' });
+    expect(other).toMatchObject({ confirmed: false, reason: 'paid_by_another' });
     const res = await request(t.http).get(`/api/appointments/${appointmentId}`).set(bearer(otherPatient)).expect(200);
     expect(res.body).toMatchObject({ status: 'confirmed', payment: { paymentId: 'pay-1', method: 'wallet', paidPaise: 50_000 } });
     expect(res.body.holdExpiresAt).toBeUndefined();
