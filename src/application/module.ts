@@ -6,6 +6,8 @@ export interface JobDefinition {
   name: string;
   handler: JobHandler;
   options?: JobOptions;
+  /** Set for a job that runs on its own every so often (not scheduled by events). */
+  everyMs?: number;
 }
 
 /** What a bounded context contributes to the running service besides its commands and queries. */

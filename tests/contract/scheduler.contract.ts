@@ -223,6 +223,43 @@ export function schedulerContract(label: string, createStore: () => Promise<Sche
       expect(attempts).toEqual([1, 2]);
     });
 
+    it('retries a job that never gives up past any count, each wait capped', async () => {
+      const { scheduler } = await open();
+      const calls: { attempt: number; lastAttempt: boolean; at: number }[] = [];
+      scheduler.define(job, async (_data, info) => {
+        calls.push({ ...info, at: Date.now() });
+        if (calls.length < 9) throw new Error('store down');
+      }, { attempts: Number.POSITIVE_INFINITY, backoffMs: 20, maxBackoffMs: 60 });
+      await scheduler.start();
+
+      await scheduler.schedule(job, new Date(), {});
+      // Uncapped, the eighth wait alone would be 20 ms × 2^7 ≈ 2.6 s.
+      await waitFor(() => calls.length >= 9, 6000);
+      await sleep(300);
+      expect(calls.map((c) => c.attempt)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(calls.every((c) => !c.lastAttempt)).toBe(true);
+      expect(calls[8].at - calls[7].at).toBeLessThan(1500);
+    });
+
+    it('runs a recurring job again and again, as one job however many instances ask for it', async () => {
+      const first = await open();
+      const second = await open();
+      const runs: string[] = [];
+      first.scheduler.define(job, async () => { runs.push('first'); });
+      second.scheduler.define(job, async () => { runs.push('second'); });
+      await first.scheduler.start();
+      await second.scheduler.start();
+      await first.scheduler.every(job, 150);
+      await second.scheduler.every(job, 150);
+      await first.scheduler.every(job, 150);
+      await waitFor(() => runs.length >= 3, 6000);
+      const seen = runs.length;
+      await sleep(600);
+      // One job every 150 ms: three asks and two workers must not make it run several times per interval.
+      expect(runs.length - seen).toBeLessThanOrEqual(6);
+      expect(runs.length - seen).toBeGreaterThanOrEqual(1);
+    });
+
     it("runs a crashed worker's job again once its lock expires", async () => {
       const lockLifetime = 600;
       const crashed = await open({ lockLifetime, stopTimeout: 10 });

@@ -11,16 +11,20 @@ import { confirmBooking } from './confirmBooking.js';
 import { holdExpiryReactor, type ReleaseSlotHoldJob } from './holdExpiry.reactor.js';
 import { RELEASE_SLOT_HOLD_JOB, releaseSlotHold } from './releaseSlotHold.js';
 import { rescheduleAppointment } from './rescheduleAppointment.js';
+import { rescheduleCompletionReactor } from './rescheduleCompletion.reactor.js';
 import { slotReleaseReactor } from './slotRelease.reactor.js';
+import { SWEEP_EVERY_MS, SWEEP_LAPSED_HOLDS_JOB, sweepLapsedHolds } from './sweepLapsedHolds.js';
 
 /** The booking saga: hold → pay → confirm, with expiry, reschedule, cancel and conclusion. */
 export function createAppointmentsModule(deps: AppointmentsDeps) {
   const queries = appointmentQueries(deps.reads, deps.handler.events);
   const releaseHold = releaseSlotHold(deps);
+  const sweep = sweepLapsedHolds({ reads: deps.reads, clock: deps.handler.clock, release: releaseHold });
   return {
     bookSlot: bookSlot(deps),
     confirmBooking: confirmBooking(deps),
     releaseSlotHold: releaseHold,
+    sweepLapsedHolds: sweep,
     reschedule: rescheduleAppointment(deps),
     cancel: cancelAppointment(deps),
     complete: completeAppointment(deps),
@@ -31,15 +35,21 @@ export function createAppointmentsModule(deps: AppointmentsDeps) {
       holdExpiryReactor(deps.scheduler),
       bookingMailReactor({ events: deps.handler.events, reads: deps.reads, mailer: deps.mailer }),
       slotReleaseReactor(deps.handler),
+      rescheduleCompletionReactor(deps.handler),
     ],
     jobs: [{
       name: RELEASE_SLOT_HOLD_JOB,
-      options: { attempts: 5, backoffMs: 1000 },
+      // A compensation never gives up: through any outage of the store it retries, a minute apart at most.
+      options: { attempts: Number.POSITIVE_INFINITY, backoffMs: 1000, maxBackoffMs: 60_000 },
       handler: async (data: Record<string, unknown>) => {
         const job = data as ReleaseSlotHoldJob;
         await releaseHold({ appointmentId: job.appointmentId, slotId: job.slotId },
           { actor: systemActor, correlationId: job.correlationId, causationId: job.causationId });
       },
+    }, {
+      name: SWEEP_LAPSED_HOLDS_JOB,
+      everyMs: SWEEP_EVERY_MS,
+      handler: async () => { await sweep(); },
     }],
   } satisfies ContextModule & Record<string, unknown>;
 }

@@ -4,10 +4,15 @@
  * strings): the embedded profile stores it as JSON text.
  */
 export interface JobOptions {
-  /** Total attempts including the first; failures retry with exponential backoff. Default 1. */
+  /**
+   * Total attempts including the first; failures retry with exponential backoff. Default 1.
+   * `Infinity` never gives up: for jobs that compensate (a hold that must be released), with `maxBackoffMs`.
+   */
   attempts?: number;
   /** Base delay for the exponential backoff, in milliseconds (default 1000): waits are base, 2×base, 4×base… */
   backoffMs?: number;
+  /** The longest wait between two attempts (no cap by default). */
+  maxBackoffMs?: number;
   concurrency?: number;
 }
 
@@ -29,6 +34,11 @@ export interface Scheduler {
   schedule(name: string, runAt: Date, data: Record<string, unknown>, uniqueKey?: string): Promise<void>;
   /** Several jobs, each as `schedule` would; the embedded profile saves them in one commit. */
   scheduleAll(jobs: readonly JobToSchedule[]): Promise<void>;
+  /**
+   * Runs `name` every `intervalMs`, one job for the whole deployment however many instances ask
+   * (asking again, as every start does, keeps the one job).
+   */
+  every(name: string, intervalMs: number): Promise<void>;
   /** Removes pending jobs of `name` whose data matches the given fields. */
   cancel(name: string, dataMatch: Record<string, unknown>): Promise<number>;
   start(): Promise<void>;

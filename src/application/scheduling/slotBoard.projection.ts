@@ -23,7 +23,7 @@ export interface SlotDoc {
 /** Every doctor's published slots and whether each is free; withdrawn slots leave the board. */
 export const slotBoardProjection: Projection = {
   name: 'slot-board',
-  collections: [{ name: SLOTS, indexes: [{ fields: ['doctorId', 'start'] }] }],
+  collections: [{ name: SLOTS, indexes: [{ fields: ['doctorId', 'start'] }, { fields: ['status', 'holdExpiresAt'] }] }],
   handles: ['SlotPublished', 'SlotHeld', 'SlotBooked', 'SlotReleased', 'SlotWithdrawn'],
   apply: (recorded): Write[] => {
     const event = { type: recorded.type, data: recorded.data } as SlotEvent;

@@ -229,9 +229,9 @@ export class AgendaScheduler implements Scheduler {
       },
       {
         concurrency: options.concurrency,
-        // Failure k waits backoffMs * 2^(k-1); after `attempts` failures the job stays failed.
+        // Failure k waits backoffMs * 2^(k-1), at most maxBackoffMs; after `attempts` failures the job stays failed.
         backoff: attempts > 1
-          ? exponential({ delay: options.backoffMs ?? DEFAULT_BACKOFF_MS, factor: 2, maxRetries: attempts - 1 })
+          ? exponential({ delay: options.backoffMs ?? DEFAULT_BACKOFF_MS, factor: 2, maxRetries: attempts - 1, maxDelay: options.maxBackoffMs })
           : undefined,
       },
     );
@@ -270,6 +270,13 @@ export class AgendaScheduler implements Scheduler {
     job.schedule(runAt);
     if (uniqueKey !== undefined) job.unique({ [`data.${UNIQUE_KEY_FIELD}`]: uniqueKey });
     return job;
+  }
+
+  async every(name: string, intervalMs: number): Promise<void> {
+    if (!Number.isFinite(intervalMs) || intervalMs <= 0) throw new TypeError(`Invalid interval for job ${name}`);
+    await this.connected;
+    // Agenda keeps one job of type 'single' per name, so every instance's start saves the same one.
+    await this.agenda.every(intervalMs, name);
   }
 
   /** An empty `dataMatch` matches every job of `name`. */

@@ -2,12 +2,15 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import request from 'supertest';
 import { FakeClock } from '../../support/fakeClock.js';
 import { startTestApp, type TestApp } from '../../support/testApp.js';
 import { givenUser } from '../../support/identity.js';
 import { bearer, givenHold, givenPayment, givenSlots } from '../../support/booking.js';
 import { eventually, sleep } from '../../support/polling.js';
+import { RELEASE_SLOT_HOLD_JOB } from '../../../src/application/appointments/releaseSlotHold.js';
+import { SWEEP_LAPSED_HOLDS_JOB } from '../../../src/application/appointments/sweepLapsedHolds.js';
 
 /*
  * The real Agenda scheduler on the real SQLite backend fires jobs at real time (polling every 50 ms in
@@ -85,5 +88,48 @@ describe('hold expiry with the real scheduler', () => {
       const appointment = await second.services.events.readStream(`appointment-${appointmentId}`);
       expect(appointment.map((e) => e.type)).toEqual(['AppointmentRequested', 'AppointmentExpired']);
     });
+  });
+
+  it('a hold whose timer was lost or gave up is released by the periodic sweep, wallet part included', async () => {
+    const t = await startTestApp({ clock: new FakeClock(new Date()), env: { HOLD_TTL_SECONDS: '900' } });
+    cleanups.push(() => t.close());
+    const { patient, slots } = await setUp(t);
+    await t.services.wallet.credit({ userId: patient.userId, creditId: 'gift', amountPaise: 100_000, reason: 'topup', paymentId: null },
+      { actor: { userId: 'system', role: 'system' }, correlationId: 'gift' });
+    t.clock.set(new Date());
+    const appointmentId = await givenHold(t, patient, slots[0]);
+    await request(t.http).post('/api/payments/initiate').set(bearer(patient))
+      .send({ appointmentId, method: 'hybrid', walletAmountPaise: 10_000 }).expect(201);
+    // The timer is gone (a store outage outlasted its retries on an older version, or it was never saved).
+    await eventually(async () => expect(await t.services.scheduler.cancel(RELEASE_SLOT_HOLD_JOB, { appointmentId })).toBe(1));
+    t.clock.advanceMinutes(16);
+    await t.services.projections.waitFor(await t.services.events.headPosition());
+    expect(await t.services.appointments.sweepLapsedHolds()).toBe(1);
+    expect(await slotEvents(t, slots[0])).toEqual(['SlotPublished', 'SlotHeld', 'SlotReleased']);
+    expect((await t.services.appointments.getAppointment(appointmentId))?.status).toBe('expired');
+    await eventually(async () => expect((await request(t.http).get('/api/wallet').set(bearer(patient)).expect(200)).body)
+      .toMatchObject({ reservedPaise: 0, availablePaise: 100_000 }));
+    // Nothing is left to sweep, and sweeping again changes nothing.
+    await t.services.projections.waitFor(await t.services.events.headPosition());
+    const head = await t.services.events.headPosition();
+    expect(await t.services.appointments.sweepLapsedHolds()).toBe(0);
+    expect(await t.services.events.headPosition()).toBe(head);
+  });
+
+  it('the sweep is one recurring job in the store, however often the service starts', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'healthvision-sweep-'));
+    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+    const first = await startTestApp({ dataDir });
+    await first.close();
+    const second = await startTestApp({ dataDir });
+    cleanups.unshift(() => second.close());
+    const db = new Database(second.config.sqliteFile, { readonly: true });
+    try {
+      const rows = db.prepare('SELECT repeat_interval FROM agenda_jobs WHERE name = ?').all(SWEEP_LAPSED_HOLDS_JOB) as Array<{ repeat_interval: string }>;
+      expect(rows).toHaveLength(1);
+      expect(Number(JSON.parse(rows[0].repeat_interval))).toBeGreaterThan(0);
+    } finally {
+      db.close();
+    }
   });
 });
