@@ -41,6 +41,12 @@ const envSchema = z.object({
   ML_SERVICE_URL: z.url().optional(),
   /** Base delay between report analysis attempts (3 attempts, doubling). */
   ANALYSIS_RETRY_BACKOFF_MS: z.coerce.number().int().min(0).default(5000),
+  /** Attempts at a reactor's event that keeps failing transiently before it is parked, and the wait between them (doubling, capped). */
+  REACTOR_RETRY_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  REACTOR_RETRY_BASE_DELAY_MS: z.coerce.number().int().min(0).default(200),
+  REACTOR_RETRY_MAX_DELAY_MS: z.coerce.number().int().min(0).default(5000),
+  /** How often events parked by a transient failure are delivered again. */
+  REACTOR_REDRIVE_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
   STUN_URLS: csv.default(['stun:stun.l.google.com:19302']),
   TURN_URLS: csv.optional(),
   TURN_SECRET: optionalString,

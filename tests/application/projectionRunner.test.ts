@@ -151,7 +151,7 @@ describe('the reactor runner', () => {
     const s = open();
     const effects: string[] = [];
     const mailer: Reactor = { name: 'mailer', handles: ['Deposited'], react: async (e: RecordedEvent) => { effects.push(e.metadata.eventId); } };
-    const first = new ReactorRunner({ events: s.events, reads: s.reads, log: silent }, [mailer]);
+    const first = new ReactorRunner({ events: s.events, reads: s.reads, clock: new FakeClock(), log: silent }, [mailer]);
     await first.start();
     await deposit(s.events, 'a', 1);
     await deposit(s.events, 'a', 2);
@@ -159,7 +159,7 @@ describe('the reactor runner', () => {
     await first.stop();
     // Lose the checkpoint (a crash before it was saved): the receipts still prevent a second effect.
     await s.reads.setCheckpoint('reactor:mailer', 0);
-    const second = new ReactorRunner({ events: s.events, reads: s.reads, log: silent }, [mailer]);
+    const second = new ReactorRunner({ events: s.events, reads: s.reads, clock: new FakeClock(), log: silent }, [mailer]);
     await second.start();
     await deposit(s.events, 'a', 3);
     for (let i = 0; i < 100 && effects.length < 3; i += 1) await new Promise((r) => setTimeout(r, 10));
@@ -177,7 +177,7 @@ describe('the reactor runner', () => {
       name: 'timer', handles: ['Deposited'], idempotent: true,
       react: async (e: RecordedEvent) => { scheduled.set((e.data as { account: string }).account, (scheduled.get((e.data as { account: string }).account) ?? 0) + 1); },
     };
-    const runner = new ReactorRunner({ events: s.events, reads: s.reads, log: silent }, [timer]);
+    const runner = new ReactorRunner({ events: s.events, reads: s.reads, clock: new FakeClock(), log: silent }, [timer]);
     await runner.start();
     await deposit(s.events, 'a', 1);
     await deposit(s.events, 'b', 1);
@@ -196,7 +196,7 @@ describe('the reactor runner', () => {
       react: async () => { throw new Error('reactAll is used when present'); },
       reactAll: async (events) => { calls.push(events.map((e) => (e.data as { account: string }).account)); },
     };
-    const runner = new ReactorRunner({ events: s.events, reads: s.reads, log: silent }, [timers]);
+    const runner = new ReactorRunner({ events: s.events, reads: s.reads, clock: new FakeClock(), log: silent }, [timers]);
     await runner.start();
     await Promise.all(['a', 'b', 'c'].map((account) => deposit(s.events, account, 1)));
     await deposit(s.events, 'd', 1);

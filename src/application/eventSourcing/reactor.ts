@@ -4,6 +4,8 @@ import type { RecordedEvent } from '../ports/eventStore.js';
  * A reactor turns events into side effects (schedule a job, send an e-mail, issue a follow-up command).
  * Delivery is at-least-once: the runner skips events it has a receipt for, but a crash between the
  * effect and the receipt repeats the effect, so effects carry the event id as their idempotency key.
+ * An effect that throws is retried or parked by the runner according to `isTransient`: a refusal that
+ * will not change by itself parks the event at once, for an operator.
  */
 export interface Reactor {
   name: string;

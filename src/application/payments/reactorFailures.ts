@@ -1,16 +1,12 @@
-import { DomainError } from '../../domain/shared/errors.js';
 import type { RecordedEvent } from '../ports/eventStore.js';
+import { isTransient } from '../eventSourcing/transientFailure.js';
 import type { PaymentsLog } from './paymentsDeps.js';
 
 /**
- * Reactors are retried until they succeed, and one stuck event would hold back every event after it.
- * So only what may pass with time (a dependency down, a write race) is retried; a refusal that will
- * never change is logged for a person and the reactor moves on.
+ * For steps whose refusal is an expected end rather than a fault (a cancellation's refund when a late
+ * capture already gave everything back): the refusal is logged and the event counts as handled instead
+ * of being parked for an operator. What may pass with time goes on to the runner's retries.
  */
-export function isTransient(error: unknown): boolean {
-  return !(error instanceof DomainError) || error.kind === 'unavailable' || error.code === 'concurrent_modification';
-}
-
 export async function retryingOnlyTransient(log: PaymentsLog, reactor: string, event: RecordedEvent, work: () => Promise<void>): Promise<void> {
   try {
     await work();

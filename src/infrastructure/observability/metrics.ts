@@ -25,11 +25,15 @@ export function createMetrics() {
     name: 'projection_apply_lag_seconds', help: 'Time from an event being recorded to its projection being written',
     labelNames: ['projection'] as const, buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5], registers: [registry],
   });
+  const reactorParkedEvents = new Gauge({
+    name: 'healthvision_reactor_parked_events', help: 'Events each reactor parked (dead letters waiting for a re-drive or an operator)',
+    labelNames: ['reactor'] as const, registers: [registry],
+  });
   const observer: ProjectionObserver = {
     applied: (projection, lagMs) => projectionLagSeconds.observe({ projection }, lagMs / 1000),
   };
   return {
-    registry, httpDuration, commands, projectionLagEvents, projectionLagSeconds, observer,
+    registry, httpDuration, commands, projectionLagEvents, projectionLagSeconds, reactorParkedEvents, observer,
     conflict: (streamId: string) => conflicts.inc({ stream_category: streamId.split('-')[0] }),
   };
 }

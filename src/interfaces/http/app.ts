@@ -11,10 +11,12 @@ import { errorHandler, notFoundRoute, sendProblem } from './problem.js';
 import { idempotency } from './idempotency.js';
 import { opsRoutes } from './ops.routes.js';
 import { paymentsRoutes, razorpaySimulatorRoutes } from './payments/payments.routes.js';
+import { refundAdminRoutes } from './payments/refundAdmin.routes.js';
 import { walletRoutes } from './wallet/wallet.routes.js';
 import { doctorsRoutes } from './scheduling/doctors.routes.js';
 import { appointmentsRoutes } from './appointments/appointments.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
+import { parkedEventsRoutes } from './audit/parkedEvents.routes.js';
 import { identityRouter } from './identity/identity.router.js';
 import { consultationsRoutes } from './consultations.routes.js';
 import { reportsRoutes } from './reports/reports.routes.js';
@@ -83,8 +85,10 @@ export function createHttpApp(services: Services): Express {
   app.use(appointmentsRoutes(services));
   app.use(paymentsRoutes(services));
   app.use(razorpaySimulatorRoutes(services));
+  app.use(refundAdminRoutes(services));
   app.use(walletRoutes(services));
   app.use(auditRoutes(services));
+  app.use(parkedEventsRoutes(services));
   app.use(reportsRoutes(services));
 
   app.use(consultationsRoutes(services.consultations));

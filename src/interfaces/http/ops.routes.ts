@@ -32,6 +32,9 @@ export function opsRoutes(services: Services): Router {
     for (const [projection, n] of Object.entries(await services.projections.lag())) {
       services.metrics.projectionLagEvents.set({ projection }, n);
     }
+    for (const [reactor, n] of Object.entries(await services.reactors.parkedCounts())) {
+      services.metrics.reactorParkedEvents.set({ reactor }, n);
+    }
     res.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
   });
 

@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DomainError } from '../../../src/domain/shared/errors.js';
 import { razorpayGateway } from '../../../src/infrastructure/payments/razorpayGateway.js';
+import { closedPortUrl } from '../../support/stubServer.js';
 
 interface Seen { method: string; url: string; headers: IncomingHttpHeaders; body: unknown }
 
@@ -11,7 +12,8 @@ describe('the Razorpay SDK adapter against a local stub of the API', () => {
   let server: Server;
   let hostUrl: string;
   let seen: Seen[] = [];
-  let failNext = false;
+  /** What the stub answers to the next request instead of the normal answer; `silence` never answers. */
+  let nextAnswer: { status: number; payload: unknown } | 'silence' | null = null;
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -21,7 +23,10 @@ describe('the Razorpay SDK adapter against a local stub of the API', () => {
         const body = raw ? JSON.parse(raw) : null;
         seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
         const reply = (status: number, payload: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(payload)); };
-        if (failNext) { failNext = false; return reply(500, { error: { code: 'SERVER_ERROR', description: 'down' } }); }
+        const answer = nextAnswer;
+        nextAnswer = null;
+        if (answer === 'silence') return undefined;
+        if (answer) return reply(answer.status, answer.payload);
         if (req.method === 'POST' && req.url === '/v1/orders') {
           return reply(200, { id: 'order_Stub0000000001', entity: 'order', amount: body.amount, currency: body.currency, receipt: body.receipt, status: 'created' });
         }
@@ -38,7 +43,7 @@ describe('the Razorpay SDK adapter against a local stub of the API', () => {
     hostUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(async () => { await new Promise((resolve) => server.close(resolve)); });
-  beforeEach(() => { seen = []; failNext = false; });
+  beforeEach(() => { seen = []; nextAnswer = null; });
 
   const gateway = () => razorpayGateway({ keyId: 'rzp_test_key', keySecret: 'stub-secret', hostUrl, timeoutMs: 2000 });
   const basicAuth = `Basic ${Buffer.from('rzp_test_key:stub-secret').toString('base64')}`;
@@ -69,10 +74,61 @@ describe('the Razorpay SDK adapter against a local stub of the API', () => {
   });
 
   it('a gateway failure becomes a retryable 503-kind error, with no secret in the message', async () => {
-    failNext = true;
+    nextAnswer = { status: 500, payload: { error: { code: 'SERVER_ERROR', description: 'down' } } };
     const error = await gateway().createOrder({ amountPaise: 100, currency: 'INR', receipt: 'p', notes: {} }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DomainError);
     expect((error as DomainError).kind).toBe('unavailable');
     expect((error as Error).message).not.toContain('stub-secret');
+  });
+
+  const badRequest = (description: string) => ({ error: { code: 'BAD_REQUEST_ERROR', description, source: 'business', step: 'payment_initiation', reason: 'input_validation_failed' } });
+  const calls = {
+    'creating an order': () => gateway().createOrder({ amountPaise: 100, currency: 'INR', receipt: 'p', notes: {} }),
+    'looking up a payment': () => gateway().fetchPayment('pay_Stub0000000001'),
+    'refunding': () => gateway().refund('pay_Stub0000000001', 25_000, 'cancel:evt-1'),
+  };
+  const attempt = (what: keyof typeof calls) => calls[what]().then(() => null, (e: unknown) => e as DomainError);
+
+  it.each(Object.keys(calls) as Array<keyof typeof calls>)('a 400 refusal while %s is permanent, naming the gateway\'s reason', async (what) => {
+    nextAnswer = { status: 400, payload: badRequest('The refund amount provided is greater than amount captured') };
+    const error = await attempt(what);
+    expect(error).toBeInstanceOf(DomainError);
+    expect(error?.kind).not.toBe('unavailable');
+    expect(error?.code).toBe('gateway_bad_request');
+    expect(error?.message).toContain('The refund amount provided is greater than amount captured');
+    expect(error?.message).not.toContain('stub-secret');
+  });
+
+  it.each([
+    ['a fully refunded payment', 400, 'The payment has been fully refunded already'],
+    ['an unknown payment', 404, 'The id provided does not exist'],
+    ['a refund the gateway cannot process', 422, 'Refund could not be processed'],
+  ])('a refund refused for %s is permanent', async (_, status, description) => {
+    nextAnswer = { status, payload: badRequest(description) };
+    expect(await attempt('refunding')).toMatchObject({ kind: 'invalid', code: 'gateway_bad_request' });
+  });
+
+  it.each([
+    ['a server error', 500], ['a bad gateway', 502], ['an unavailable gateway', 503], ['rate limiting', 429], ['a request timeout', 408],
+    ['refused credentials (a configuration an operator fixes)', 401],
+  ])('%s is transient', async (_, status) => {
+    for (const what of Object.keys(calls) as Array<keyof typeof calls>) {
+      nextAnswer = { status, payload: { error: { code: 'SERVER_ERROR', description: 'try later' } } };
+      expect(await attempt(what)).toMatchObject({ kind: 'unavailable', code: 'gateway_unavailable' });
+    }
+  });
+
+  it('a gateway that does not answer in time is transient', async () => {
+    const impatient = razorpayGateway({ keyId: 'rzp_test_key', keySecret: 'stub-secret', hostUrl, timeoutMs: 150 });
+    nextAnswer = 'silence';
+    await expect(impatient.refund('pay_Stub0000000001', 25_000, 'cancel:evt-1')).rejects.toMatchObject({ kind: 'unavailable' });
+    nextAnswer = 'silence';
+    await expect(impatient.fetchPayment('pay_Stub0000000001')).rejects.toMatchObject({ kind: 'unavailable' });
+  });
+
+  it('a gateway that cannot be reached is transient', async () => {
+    const unreachable = razorpayGateway({ keyId: 'rzp_test_key', keySecret: 'stub-secret', hostUrl: await closedPortUrl(), timeoutMs: 2000 });
+    await expect(unreachable.createOrder({ amountPaise: 100, currency: 'INR', receipt: 'p', notes: {} })).rejects.toMatchObject({ kind: 'unavailable' });
+    await expect(unreachable.refund('pay_Stub0000000001', 25_000, 'cancel:evt-1')).rejects.toMatchObject({ kind: 'unavailable' });
   });
 });

@@ -5,6 +5,9 @@ import { DevMailbox } from '../../../src/infrastructure/mail/devMailbox.js';
 import { resendMailer } from '../../../src/infrastructure/mail/resendMailer.js';
 import { FakeClock } from '../../support/fakeClock.js';
 import { startStub, type Stub } from './stubServer.js';
+import { isTransient } from '../../../src/application/eventSourcing/transientFailure.js';
+import { DomainError } from '../../../src/domain/shared/errors.js';
+import { closedPortUrl } from '../../support/stubServer.js';
 
 const message = { to: 'asha@example.com', subject: 'Your code', text: 'Use the code 493817 to sign in.', idempotencyKey: 'identity:code:evt-1' };
 
@@ -71,5 +74,42 @@ describe('Mailer: Resend adapter against a local stub of the Resend API', () => 
     const failure = await mailer.send(message).then(() => null, (error: unknown) => error as Error);
     expect(failure?.message).toContain('validation_error');
     expect(failure?.message).not.toContain('493817');
+  });
+
+  const sendThrough = async (url: string) => resendMailer({ apiKey: 're_test_key', from: 'x@healthvision.dev', baseUrl: url }).send(message)
+    .then(() => null, (error: unknown) => error as Error);
+
+  it.each([
+    ['an invalid message', 422, 'validation_error'],
+    ['an unverified sending domain', 403, 'validation_error'],
+    ['a bad From address', 422, 'invalid_from_address'],
+    ['an idempotency key reused with another message', 409, 'invalid_idempotent_request'],
+    ['a missing field', 422, 'missing_required_field'],
+  ])('refusing %s is permanent: retrying the same e-mail cannot help', async (_, status, name) => {
+    stub = await startStub({ status, body: { name, message: 'refused', statusCode: status } });
+    const failure = await sendThrough(stub.url);
+    expect(failure).toBeInstanceOf(DomainError);
+    expect(isTransient(failure)).toBe(false);
+    expect(failure?.message).toContain(name);
+  });
+
+  it.each([
+    ['rate limiting', 429, 'rate_limit_exceeded'],
+    ['the daily quota', 429, 'daily_quota_exceeded'],
+    ['a server error', 500, 'internal_server_error'],
+    ['an application error', 500, 'application_error'],
+    ['a concurrent request under the same key', 409, 'concurrent_idempotent_requests'],
+    ['a rejected API key (a configuration an operator fixes)', 403, 'invalid_api_key'],
+  ])('%s is transient', async (_, status, name) => {
+    stub = await startStub({ status, body: { name, message: 'later', statusCode: status } });
+    expect(isTransient(await sendThrough(stub.url))).toBe(true);
+  });
+
+  it('a proxy\'s error page (no Resend error) and an unreachable service are transient', async () => {
+    stub = await startStub({ status: 502, body: '<html>Bad Gateway</html>' });
+    expect(isTransient(await sendThrough(stub.url))).toBe(true);
+    const unreachable = await sendThrough(await closedPortUrl());
+    expect(unreachable).toBeInstanceOf(DomainError);
+    expect(isTransient(unreachable)).toBe(true);
   });
 });
