@@ -1,9 +1,10 @@
 import {
-  capturePayment, checkCapture, paymentDecider, refundLateCapture, type CaptureChannel, type PaymentRecord,
+  capturePayment, checkCapture, paymentDecider, refundUnusedCapture, unusedCaptureRefund, type CaptureChannel, type PaymentRecord,
+  type UnusedCaptureReason,
 } from '../../domain/payments/payment.js';
 import { ReservationNotCapturable } from '../../domain/wallet/wallet.js';
-import { handle, type CommandContext } from '../eventSourcing/commandHandler.js';
-import { step, type PaymentsDeps } from './paymentsDeps.js';
+import { handle, step, type CommandContext } from '../eventSourcing/commandHandler.js';
+import type { PaymentsDeps } from './paymentsDeps.js';
 import { loadPayment, paymentStream } from './paymentStream.js';
 
 export interface CaptureReport {
@@ -47,9 +48,16 @@ export function captureReportedPayment(deps: PaymentsDeps) {
       deps.log.warn({ paymentId: record.paymentId, orderId: report.orderId, gatewayPaymentId: report.gatewayPaymentId, via: report.via },
         'second gateway payment on an order already paid; refunding it in full');
     }
-    const settled = await settle(captured.state as PaymentRecord, { ...ctx, causationId: captured.lastEventId ?? ctx.causationId });
+    const state = captured.state as PaymentRecord;
+    const settled = await settle(state, { ...ctx, causationId: captured.lastEventId ?? ctx.causationId });
+    // The report was of another gateway payment on the order: that one bought nothing and is given back.
+    const extra = report.gatewayPaymentId !== null && report.gatewayPaymentId !== state.gatewayPaymentId && report.gatewayPaymentId in state.extraCaptures;
+    if (extra) return { payment: state, settlement: 'refunded' as const, refundReason: 'duplicate_payment' as const, position: Math.max(captured.position, settled.position) };
     // Answer with the later position, so a client reading right after sees the booking or the credit.
-    return { payment: captured.state as PaymentRecord, settlement: settled.settlement, position: Math.max(captured.position, settled.position) };
+    return {
+      payment: state, settlement: settled.settlement, refundReason: settled.refundReason,
+      position: Math.max(captured.position, settled.position),
+    };
   };
 }
 
@@ -59,7 +67,7 @@ export function captureReportedPayment(deps: PaymentsDeps) {
  * Every step is idempotent, so the inline call and the safety-net reactor may both run it.
  */
 export function settlePayment(deps: PaymentsDeps) {
-  return async (payment: PaymentRecord, ctx: CommandContext): Promise<{ settlement: Settlement; position: number }> => {
+  return async (payment: PaymentRecord, ctx: CommandContext): Promise<{ settlement: Settlement; position: number; refundReason?: UnusedCaptureReason }> => {
     if (payment.status !== 'captured' || payment.captured === null) return { settlement: 'pending', position: 0 };
     if (payment.purpose === 'topup') {
       const credited = await deps.wallet.credit({
@@ -68,8 +76,10 @@ export function settlePayment(deps: PaymentsDeps) {
       }, step(ctx, 'topup-credit'));
       return { settlement: 'credited', position: credited.position };
     }
-    if (Object.values(payment.refunds).some((r) => r.reason === 'late_capture')) return { settlement: 'refunded', position: 0 };
+    const refundedBefore = unusedCaptureRefund(payment);
+    if (refundedBefore) return { settlement: 'refunded', refundReason: refundedBefore, position: 0 };
     const walletShort = payment.walletPaise > 0 && payment.captured.walletPaise === 0;
+    let reason: UnusedCaptureReason = 'late_capture';
     if (!walletShort && payment.appointmentId) {
       const outcome = await deps.booking.confirmBooking({
         appointmentId: payment.appointmentId, paymentId: payment.paymentId, method: payment.method,
@@ -80,12 +90,14 @@ export function settlePayment(deps: PaymentsDeps) {
       // cancellation policy, not here.
       const appointment = await deps.booking.getAppointment(payment.appointmentId);
       if (appointment?.paymentId === payment.paymentId) return { settlement: 'confirmed', position: 0 };
+      if (outcome.reason === 'paid_by_another') reason = 'duplicate_payment';
     }
     const refunded = await handle(deps.handler, paymentStream(payment.paymentId), paymentDecider,
-      (p) => (p.status === 'captured' ? refundLateCapture(p, `late:${payment.paymentId}`) : []), step(ctx, 'late-refund'));
+      (p) => (p.status === 'captured' ? refundUnusedCapture(p, `late:${payment.paymentId}`, reason) : []), step(ctx, 'late-refund'));
     if (refunded.appended.length > 0) {
-      deps.log.warn({ paymentId: payment.paymentId, appointmentId: payment.appointmentId }, 'late capture refunded in full');
+      deps.log.warn({ paymentId: payment.paymentId, appointmentId: payment.appointmentId, reason },
+        reason === 'duplicate_payment' ? 'duplicate payment refunded in full' : 'late capture refunded in full');
     }
-    return { settlement: 'refunded', position: refunded.position };
+    return { settlement: 'refunded', refundReason: unusedCaptureRefund(refunded.state as PaymentRecord) ?? reason, position: refunded.position };
   };
 }

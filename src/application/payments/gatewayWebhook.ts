@@ -3,14 +3,14 @@ import { failPayment, paymentDecider, PaymentMismatch } from '../../domain/payme
 import { gatewayWebhookDecider, receiveWebhook, type GatewayNotice } from '../../domain/payments/gatewayWebhook.js';
 import { DomainError } from '../../domain/shared/errors.js';
 import { systemActor } from '../../domain/shared/event.js';
-import { handle, type CommandContext } from '../eventSourcing/commandHandler.js';
+import { handle, step, type CommandContext } from '../eventSourcing/commandHandler.js';
 import type { Reactor } from '../eventSourcing/reactor.js';
+import { isTransient } from '../eventSourcing/transientFailure.js';
 import { captureReportedPayment } from './capturePayment.js';
 import { signatureMatches, webhookSignature } from './gatewaySignature.js';
 import { paymentForOrder } from './paymentLookup.js';
-import { step, type PaymentsDeps } from './paymentsDeps.js';
+import type { PaymentsDeps } from './paymentsDeps.js';
 import { paymentStream } from './paymentStream.js';
-import { isTransient } from './reactorFailures.js';
 import { BadSignature } from './verifyCheckout.js';
 
 export const webhookStream = (webhookEventId: string): string => `gateway-webhook-${webhookEventId}`;

@@ -4,10 +4,10 @@ import {
 import { Conflict, Invalid, NotFound } from '../../domain/shared/errors.js';
 import { fold } from '../../domain/shared/event.js';
 import { availablePaise, InsufficientFunds, walletDecider, type WalletEvent } from '../../domain/wallet/wallet.js';
-import { deterministicId, handle, type CommandContext } from '../eventSourcing/commandHandler.js';
+import { deterministicId, handle, step, type CommandContext } from '../eventSourcing/commandHandler.js';
 import { walletStream } from '../wallet/walletCommands.js';
 import { captureReportedPayment, type Settlement } from './capturePayment.js';
-import { step, type PaymentsDeps } from './paymentsDeps.js';
+import type { PaymentsDeps } from './paymentsDeps.js';
 import { loadPayment, paymentStream } from './paymentStream.js';
 
 export interface InitiateAppointmentPayment {
@@ -27,6 +27,25 @@ export interface Initiated {
 /** A retried command (same Idempotency-Key) lands on the same payment instead of opening a second. */
 function newPaymentId(deps: PaymentsDeps, ctx: CommandContext): string {
   return ctx.idempotencyKey ? deterministicId(ctx.idempotencyKey, 'payment', 0) : deps.handler.ids.next();
+}
+
+/** Payments of one appointment and terms that never got an order, past which a fresh id is used. */
+const MAX_DEAD_PAYMENTS = 50;
+
+/**
+ * The appointment's payment on these terms: ids derive from the appointment and the terms, so a
+ * repeated initiate (a declined card's second attempt, a double click, a retry with or without a key)
+ * lands on the open payment and reuses its order. Only a payment that failed before it had an order
+ * (the gateway refused the order, the wallet was short) is passed over for the next id.
+ */
+async function paymentIdFor(deps: PaymentsDeps, terms: { appointmentId: string; method: PaymentMethod; walletPaise: number }): Promise<string> {
+  const seed = `${terms.appointmentId}\u0000${terms.method}\u0000${terms.walletPaise}`;
+  for (let n = 0; n < MAX_DEAD_PAYMENTS; n += 1) {
+    const paymentId = deterministicId(seed, 'appointment-payment', n);
+    const payment = await loadPayment(deps.handler.events, paymentId);
+    if (payment.status !== 'failed' || payment.orderId !== null) return paymentId;
+  }
+  return deps.handler.ids.next();
 }
 
 export function initiatePayments(deps: PaymentsDeps) {
@@ -97,10 +116,10 @@ export function initiatePayments(deps: PaymentsDeps) {
         throw new Invalid('wallet_amount_not_allowed', 'walletAmountPaise is only for hybrid payments.');
       }
       const userId = ctx.actor.userId;
-      const paymentId = newPaymentId(deps, ctx);
+      const paymentId = await paymentIdFor(deps, { appointmentId: cmd.appointmentId, method: cmd.method, walletPaise });
       const terms = { paymentId, purpose: 'appointment' as const, userId, appointmentId: cmd.appointmentId, method: cmd.method, amountPaise, walletPaise };
       // The terms are judged first (400 before 402), then the funds, before anything is written: a
-      // refusal leaves no trace. A retried command (same key) finds its payment and skips the check.
+      // refusal leaves no trace. A repeated initiate finds its payment and skips the check.
       initiatePayment(initialPayment, terms);
       if (walletPaise > 0 && (await loadPayment(deps.handler.events, paymentId)).status === 'none') {
         const available = await walletAvailable(userId);

@@ -3,6 +3,9 @@ import { acceptWebhook, webhookInboxReactor } from './gatewayWebhook.js';
 import { initiatePayments } from './initiatePayment.js';
 import { paymentsProjection } from './payments.projection.js';
 import { cancellationRefundReactor, refundReactor, reservationReleaseReactor, settlementReactor } from './payments.reactors.js';
+import { refundMailReactor } from './refundMail.reactor.js';
+import { refundQueries } from './refundQueries.js';
+import { retryRefund } from './retryRefund.js';
 import type { PaymentsDeps } from './paymentsDeps.js';
 import { verifyCheckout } from './verifyCheckout.js';
 
@@ -14,8 +17,13 @@ export function createPaymentsModule(deps: PaymentsDeps) {
     topUp: initiate.topUp,
     verify: verifyCheckout(deps),
     acceptWebhook: acceptWebhook(deps),
+    retryRefund: retryRefund(deps),
+    refunds: refundQueries(deps),
     projections: [paymentsProjection],
-    reactors: [webhookInboxReactor(deps), settlementReactor(deps), refundReactor(deps), cancellationRefundReactor(deps), reservationReleaseReactor(deps)],
+    reactors: [
+      webhookInboxReactor(deps), settlementReactor(deps), refundReactor(deps), refundMailReactor(deps), cancellationRefundReactor(deps),
+      reservationReleaseReactor(deps),
+    ],
   } satisfies ContextModule & Record<string, unknown>;
 }
 

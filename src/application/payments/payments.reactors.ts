@@ -1,9 +1,12 @@
-import { issueRefund, paymentDecider, type PaymentEvent, type PaymentRecord } from '../../domain/payments/payment.js';
+import {
+  completeRefund, failRefund, issueRefund, paymentDecider, refundToCarryOut, type Payment, type PaymentEvent, type PaymentRecord,
+} from '../../domain/payments/payment.js';
 import { Invalid } from '../../domain/shared/errors.js';
 import { systemActor } from '../../domain/shared/event.js';
 import type { WalletEvent } from '../../domain/wallet/wallet.js';
 import { handle, type CommandContext } from '../eventSourcing/commandHandler.js';
 import type { Reactor } from '../eventSourcing/reactor.js';
+import { isTransient } from '../eventSourcing/transientFailure.js';
 import type { RecordedEvent } from '../ports/eventStore.js';
 import { captureReportedPayment, settlePayment } from './capturePayment.js';
 import { PAYMENTS, type PaymentDoc } from './payments.projection.js';
@@ -14,62 +17,46 @@ import { loadPayment, paymentStream } from './paymentStream.js';
 const contextOf = (event: RecordedEvent): CommandContext =>
   ({ actor: systemActor, correlationId: event.metadata.correlationId, causationId: event.metadata.eventId });
 
-type RefundIssued = Extract<PaymentEvent, { type: 'RefundIssued' }>['data'];
-type ExtraCaptureRefunded = Extract<PaymentEvent, { type: 'ExtraCaptureRefunded' }>['data'];
-
-const rupees = (paise: number): string => `₹${(paise / 100).toFixed(2)}`;
-
 /**
- * Carries out each issued refund: the gateway part through the gateway with the refund id as
- * idempotency key (a retry never pays twice), the wallet part as a refund credit keyed the same way.
- * A refund for a late capture, and a second gateway payment given back, also tell the patient why
- * the money came back.
+ * Carries out each refund — issued, of a second gateway payment, or retried by an admin: the wallet part
+ * as a refund credit, the gateway part through the gateway with the refund id as idempotency key (a
+ * retry never pays twice), then records it completed. A gateway that refuses (rather than being down)
+ * will refuse again, so that is recorded as RefundFailed for an admin to look at and retry; being down
+ * is left to the runner's retries.
  */
 export function refundReactor(deps: PaymentsDeps): Reactor {
-  const name = 'payments-refunds';
-  const notify = async (event: RecordedEvent, userId: string, text: string) => {
-    const user = await deps.reads.get<{ id: string; email?: string; name?: string }>('users', userId);
-    if (!user?.email) return;
-    await deps.mailer.send({
-      to: user.email, subject: 'Your payment was refunded', text: `Hello${user.name ? ` ${user.name}` : ''},\n\n${text}`,
-      idempotencyKey: `${name}:${event.metadata.eventId}`,
-    });
-  };
+  const now = () => deps.handler.clock.now().toISOString();
   return {
-    name,
-    handles: ['RefundIssued', 'ExtraCaptureRefunded'],
+    name: 'payments-refunds',
+    handles: ['RefundIssued', 'ExtraCaptureRefunded', 'RefundRetryRequested'],
     async react(event) {
-      if (event.type === 'ExtraCaptureRefunded') {
-        const extra = event.data as ExtraCaptureRefunded;
-        const payment = await loadPayment(deps.handler.events, extra.paymentId) as PaymentRecord;
-        await retryingOnlyTransient(deps.log, name, event, async () => {
-          await deps.gateway.refund(extra.gatewayPaymentId, extra.amountPaise, extra.refundId);
-        });
-        await notify(event, payment.userId, `we received a second payment of ${rupees(extra.amountPaise)} for an order that had already been paid. `
-          + 'It bought nothing more, so we have refunded it in full to your card or bank account.\n');
-        return;
-      }
-      const refund = event.data as RefundIssued;
-      const payment = await loadPayment(deps.handler.events, refund.paymentId) as PaymentRecord;
-      if (refund.toSourcePaise > 0) {
-        // The gateway refusing (not merely being down) will not change on retry: a person must look.
-        await retryingOnlyTransient(deps.log, name, event, async () => {
-          if (!payment.gatewayPaymentId) throw new Invalid('no_gateway_payment', `payment ${payment.paymentId} has no gateway payment to refund`);
-          await deps.gateway.refund(payment.gatewayPaymentId, refund.toSourcePaise, refund.refundId);
-        });
-      }
+      const { paymentId, refundId } = event.data as { paymentId: string; refundId: string };
+      const ctx = contextOf(event);
+      const payment = await loadPayment(deps.handler.events, paymentId) as PaymentRecord;
+      // The stream's present rules over the event replayed: done, or refused and not retried since, it is left alone.
+      if (payment.refundStatus[refundId] === 'completed' || payment.refundStatus[refundId] === 'failed') return;
+      const refund = refundToCarryOut(payment, refundId);
+      if (!refund) return;
+      const record = (decide: (p: Payment) => PaymentEvent[]) => handle(deps.handler, paymentStream(paymentId), paymentDecider, decide, ctx);
       if (refund.toWalletPaise > 0) {
         await deps.wallet.credit({
-          userId: payment.userId, creditId: `refund:${refund.refundId}`, amountPaise: refund.toWalletPaise, reason: 'refund', paymentId: payment.paymentId,
-        }, contextOf(event));
+          userId: payment.userId, creditId: `refund:${refundId}`, amountPaise: refund.toWalletPaise, reason: 'refund', paymentId,
+        }, ctx);
       }
-      if (refund.reason === 'late_capture') {
-        await notify(event, payment.userId, `your payment of ${rupees(refund.amountPaise)} arrived after the slot's hold had lapsed, `
-          + 'so the appointment could not be confirmed. We have refunded it in full'
-          + `${refund.toSourcePaise > 0 ? ` (${rupees(refund.toSourcePaise)} to your card or bank account)` : ''}`
-          + `${refund.toWalletPaise > 0 ? ` (${rupees(refund.toWalletPaise)} to your HealthVision wallet)` : ''}.\n\n`
-          + 'Please book another slot whenever it suits you.\n');
+      let gatewayRefundId: string | null = null;
+      if (refund.toSourcePaise > 0) {
+        try {
+          if (!refund.gatewayPaymentId) throw new Invalid('no_gateway_payment', `Payment ${paymentId} has no gateway payment to refund.`);
+          ({ gatewayRefundId } = await deps.gateway.refund(refund.gatewayPaymentId, refund.toSourcePaise, refundId));
+        } catch (error) {
+          if (isTransient(error)) throw error;
+          const reason = (error as Error).message;
+          deps.log.error({ paymentId, refundId, reason }, 'the gateway refused a refund; an admin can retry it');
+          await record((p) => failRefund(p, { refundId, reason, at: now() }));
+          return;
+        }
       }
+      await record((p) => completeRefund(p, { refundId, gatewayRefundId, at: now() }));
     },
   };
 }
@@ -93,27 +80,23 @@ export function cancellationRefundReactor(deps: PaymentsDeps): Reactor {
 }
 
 /**
- * A hybrid's wallet part is released when its hold expires, its gateway part fails, the appointment is
- * cancelled unpaid, or it was paid by another payment (an abandoned attempt must not keep funds held).
- * Releasing a captured reservation changes nothing, so a paid one is safe in all these cases.
+ * A hybrid's wallet part is released when its hold expires, the appointment is cancelled unpaid, or it
+ * was paid by another payment (an abandoned attempt must not keep funds held). A declined card is not
+ * among them: that is one attempt failing, and the patient may retry on the same order while the hold
+ * lives. Releasing a captured reservation changes nothing, so a paid one is safe in all these cases.
  */
 export function reservationReleaseReactor(deps: PaymentsDeps): Reactor {
-  const reasons = {
-    AppointmentExpired: 'hold_expired', AppointmentCancelled: 'appointment_cancelled', AppointmentConfirmed: 'superseded', PaymentFailed: 'payment_failed',
-  } as const;
+  const reasons = { AppointmentExpired: 'hold_expired', AppointmentCancelled: 'appointment_cancelled', AppointmentConfirmed: 'superseded' } as const;
   return {
     name: 'payments-reservation-release',
     handles: Object.keys(reasons),
     async react(event) {
       const ctx = contextOf(event);
       const reason = reasons[event.type as keyof typeof reasons];
-      const data = event.data as { appointmentId?: string; paymentId?: string };
-      // An appointment event names the appointment (the read model finds its payments, initiated
-      // before it); a failure names the payment, read from its stream as the read model may lag.
-      const payments: Array<Pick<PaymentDoc, 'paymentId' | 'userId' | 'method'>> = event.type === 'PaymentFailed'
-        ? [await loadPayment(deps.handler.events, data.paymentId as string)].filter((p) => p.status !== 'none')
-        : (await deps.reads.find<PaymentDoc>(PAYMENTS, { appointmentId: data.appointmentId as string }))
-          .filter((p) => !(event.type === 'AppointmentConfirmed' && p.paymentId === data.paymentId));
+      const data = event.data as { appointmentId: string; paymentId?: string };
+      // The read model finds the appointment's payments: each was initiated before this event.
+      const payments = (await deps.reads.find<PaymentDoc>(PAYMENTS, { appointmentId: data.appointmentId }))
+        .filter((p) => !(event.type === 'AppointmentConfirmed' && p.paymentId === data.paymentId));
       for (const payment of payments) {
         if (payment.method !== 'hybrid') continue;
         await deps.wallet.release({ userId: payment.userId, reservationId: payment.paymentId, reason }, ctx);

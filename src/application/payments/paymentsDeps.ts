@@ -13,7 +13,7 @@ export interface BookingPort {
   confirmBooking(
     cmd: { appointmentId: string; paymentId: string; method: PaymentMethod; paidPaise: number },
     ctx: CommandContext,
-  ): Promise<{ confirmed: boolean; position: number }>;
+  ): Promise<{ confirmed: true; position: number } | { confirmed: false; reason: 'hold_released' | 'paid_by_another' | 'not_pending'; position: number }>;
 }
 
 export interface PaymentsLog {
@@ -36,10 +36,3 @@ export interface PaymentsDeps {
   log: PaymentsLog;
 }
 
-/**
- * One command may append to the same stream in several steps; each step gets its own idempotency key,
- * so derived event ids never collide while a retried command still derives the same ones.
- */
-export function step(ctx: CommandContext, name: string): CommandContext {
-  return ctx.idempotencyKey ? { ...ctx, idempotencyKey: `${ctx.idempotencyKey}:${name}` } : ctx;
-}

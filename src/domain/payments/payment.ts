@@ -11,7 +11,13 @@ export type PaymentMethod = 'razorpay' | 'wallet' | 'hybrid';
 export type PaymentPurpose = 'appointment' | 'topup';
 export type CaptureChannel = 'verify' | 'webhook' | 'wallet';
 export type RefundDestination = 'wallet' | 'source';
-export type RefundReason = 'late_capture' | 'cancellation';
+/**
+ * `late_capture`: the money came after the hold lapsed (or the booking was otherwise closed);
+ * `duplicate_payment`: another payment had already bought the appointment.
+ */
+export type RefundReason = 'late_capture' | 'duplicate_payment' | 'cancellation';
+/** The reasons for giving a capture back whole because it bought nothing. */
+export type UnusedCaptureReason = Exclude<RefundReason, 'cancellation'>;
 
 export type PaymentEvent =
   | { type: 'PaymentInitiated'; data: {
@@ -31,11 +37,23 @@ export type PaymentEvent =
   /** Another gateway payment on an order this payment already captured: recorded and refunded whole, to its source. */
   | { type: 'ExtraCaptureRefunded'; data: {
     paymentId: string; refundId: string; orderId: string; gatewayPaymentId: string; amountPaise: number; via: CaptureChannel;
-  } };
+  } }
+  /** The gateway refused a refund's gateway part for good (not merely down): it waits for an admin's retry. */
+  | { type: 'RefundFailed'; data: { paymentId: string; refundId: string; reason: string; at: string } }
+  /** An admin asked for another attempt at a failed refund; it goes to the gateway under the same idempotency key. */
+  | { type: 'RefundRetryRequested'; data: { paymentId: string; refundId: string; at: string } }
+  /** A refund's money moved: the wallet part credited, the gateway part accepted (`gatewayRefundId`, null without one). */
+  | { type: 'RefundCompleted'; data: { paymentId: string; refundId: string; gatewayRefundId: string | null; at: string } };
 
-export const paymentEventTypes = ['PaymentInitiated', 'GatewayOrderCreated', 'PaymentCaptured', 'PaymentFailed', 'RefundIssued', 'ExtraCaptureRefunded'] as const;
+export const paymentEventTypes = [
+  'PaymentInitiated', 'GatewayOrderCreated', 'PaymentCaptured', 'PaymentFailed', 'RefundIssued', 'ExtraCaptureRefunded',
+  'RefundFailed', 'RefundRetryRequested', 'RefundCompleted',
+] as const;
 
 export interface Refund { reason: RefundReason; toSourcePaise: number; toWalletPaise: number }
+
+/** How far a refund's money has got back: issued (`pending`), refused by the gateway, retried, or done. */
+export type RefundStatus = 'pending' | 'failed' | 'retrying' | 'completed';
 
 export interface PaymentRecord {
   status: 'initiated' | 'captured' | 'failed';
@@ -54,6 +72,8 @@ export interface PaymentRecord {
   refunds: Record<string, Refund>;
   /** Further gateway payments on the order (by gateway payment id → paise), each refunded whole; never part of `captured`. */
   extraCaptures: Record<string, number>;
+  /** Every refund's progress by refund id, those of further gateway payments included. */
+  refundStatus: Record<string, RefundStatus>;
 }
 
 export type Payment = { status: 'none' } | PaymentRecord;
@@ -74,7 +94,9 @@ export class PaymentNotPayable extends Conflict {
 
 export function evolve(p: Payment, event: PaymentEvent): Payment {
   if (event.type === 'PaymentInitiated') {
-    return { status: 'initiated', ...event.data, orderId: null, gatewayPaymentId: null, captured: null, refunds: {}, extraCaptures: {} };
+    return {
+      status: 'initiated', ...event.data, orderId: null, gatewayPaymentId: null, captured: null, refunds: {}, extraCaptures: {}, refundStatus: {},
+    };
   }
   if (p.status === 'none') return p;
   switch (event.type) {
@@ -89,10 +111,21 @@ export function evolve(p: Payment, event: PaymentEvent): Payment {
       return { ...p, status: 'failed', gatewayPaymentId: event.data.gatewayPaymentId ?? p.gatewayPaymentId };
     case 'RefundIssued': {
       const { refundId, reason, toSourcePaise, toWalletPaise } = event.data;
-      return { ...p, refunds: { ...p.refunds, [refundId]: { reason, toSourcePaise, toWalletPaise } } };
+      return {
+        ...p, refunds: { ...p.refunds, [refundId]: { reason, toSourcePaise, toWalletPaise } }, refundStatus: { ...p.refundStatus, [refundId]: 'pending' },
+      };
     }
     case 'ExtraCaptureRefunded':
-      return { ...p, extraCaptures: { ...p.extraCaptures, [event.data.gatewayPaymentId]: event.data.amountPaise } };
+      return {
+        ...p, extraCaptures: { ...p.extraCaptures, [event.data.gatewayPaymentId]: event.data.amountPaise },
+        refundStatus: { ...p.refundStatus, [event.data.refundId]: 'pending' },
+      };
+    case 'RefundFailed':
+      return { ...p, refundStatus: { ...p.refundStatus, [event.data.refundId]: 'failed' } };
+    case 'RefundRetryRequested':
+      return { ...p, refundStatus: { ...p.refundStatus, [event.data.refundId]: 'retrying' } };
+    case 'RefundCompleted':
+      return { ...p, refundStatus: { ...p.refundStatus, [event.data.refundId]: 'completed' } };
   }
 }
 
@@ -181,7 +214,7 @@ function refundExtraCapture(p: PaymentRecord, cmd: CapturePayment): PaymentEvent
   if (gatewayPaymentId === p.gatewayPaymentId || gatewayPaymentId in p.extraCaptures) return [];
   return [{
     type: 'ExtraCaptureRefunded',
-    data: { paymentId: p.paymentId, refundId: `extra:${gatewayPaymentId}`, orderId, gatewayPaymentId, amountPaise: cmd.gatewayPaise, via: cmd.via },
+    data: { paymentId: p.paymentId, refundId: extraRefundId(gatewayPaymentId), orderId, gatewayPaymentId, amountPaise: cmd.gatewayPaise, via: cmd.via },
   }];
 }
 
@@ -227,12 +260,74 @@ export function issueRefund(p: Payment, cmd: IssueRefund): PaymentEvent[] {
   }];
 }
 
+/** Why the payment was given back whole because it bought nothing, or null if it was not. */
+export function unusedCaptureRefund(p: PaymentRecord): UnusedCaptureReason | null {
+  const whole = Object.values(p.refunds).find((r): r is Refund & { reason: UnusedCaptureReason } => r.reason !== 'cancellation');
+  return whole?.reason ?? null;
+}
+
 /** A capture that can no longer buy the booking is given back in full, each part to where it came from. */
-export function refundLateCapture(p: Payment, refundId: string): PaymentEvent[] {
+export function refundUnusedCapture(p: Payment, refundId: string, reason: UnusedCaptureReason): PaymentEvent[] {
   if (p.status !== 'captured' || p.captured === null) throw new Conflict('payment_not_captured', 'Only a captured payment can be refunded.');
-  if (Object.values(p.refunds).some((r) => r.reason === 'late_capture')) return [];
+  if (unusedCaptureRefund(p) !== null) return [];
   const done = refundedPaise(p);
   const amountPaise = p.captured.gatewayPaise + p.captured.walletPaise - done.source - done.wallet;
   if (amountPaise === 0) return [];
-  return issueRefund(p, { refundId, amountPaise, destination: 'source', reason: 'late_capture' });
+  return issueRefund(p, { refundId, amountPaise, destination: 'source', reason });
+}
+
+const extraRefundId = (gatewayPaymentId: string): string => `extra:${gatewayPaymentId}`;
+
+export class RefundNotFailed extends Conflict {
+  constructor(paymentId: string, refundId: string, status: RefundStatus) {
+    super('refund_not_failed', `Refund ${refundId} of payment ${paymentId} is ${status}; only a failed refund can be retried.`);
+  }
+}
+
+/** What carrying out a refund moves: the gateway part back through a gateway payment, the wallet part as a credit. */
+export interface RefundToCarryOut {
+  refundId: string;
+  gatewayPaymentId: string | null;
+  toSourcePaise: number;
+  toWalletPaise: number;
+  /** `extra_capture`: a further gateway payment on a paid order, given back whole. */
+  reason: RefundReason | 'extra_capture';
+}
+
+export function refundToCarryOut(p: PaymentRecord, refundId: string): RefundToCarryOut | null {
+  const issued = p.refunds[refundId];
+  if (issued) {
+    return { refundId, gatewayPaymentId: p.gatewayPaymentId, toSourcePaise: issued.toSourcePaise, toWalletPaise: issued.toWalletPaise, reason: issued.reason };
+  }
+  const extra = Object.entries(p.extraCaptures).find(([gatewayPaymentId]) => extraRefundId(gatewayPaymentId) === refundId);
+  return extra ? { refundId, gatewayPaymentId: extra[0], toSourcePaise: extra[1], toWalletPaise: 0, reason: 'extra_capture' } : null;
+}
+
+function refundStatusOf(p: Payment, refundId: string): { record: PaymentRecord; status: RefundStatus } {
+  if (p.status === 'none') throw new NotFound('payment');
+  const status = p.refundStatus[refundId];
+  if (!status) throw new NotFound('refund', refundId);
+  return { record: p, status };
+}
+
+/** The money of a refund moved; recorded once, also when a retry finds it done (the gateway keeps the idempotency key). */
+export function completeRefund(p: Payment, cmd: { refundId: string; gatewayRefundId: string | null; at: string }): PaymentEvent[] {
+  const { record, status } = refundStatusOf(p, cmd.refundId);
+  if (status === 'completed') return [];
+  return [{ type: 'RefundCompleted', data: { paymentId: record.paymentId, ...cmd } }];
+}
+
+/** The gateway refused the refund for good. A refusal after the money moved is stale; a repeated one changes nothing. */
+export function failRefund(p: Payment, cmd: { refundId: string; reason: string; at: string }): PaymentEvent[] {
+  const { record, status } = refundStatusOf(p, cmd.refundId);
+  if (status === 'completed' || status === 'failed') return [];
+  return [{ type: 'RefundFailed', data: { paymentId: record.paymentId, ...cmd } }];
+}
+
+/** An admin's retry of a failed refund; asking again while the retry is under way changes nothing. */
+export function requestRefundRetry(p: Payment, cmd: { refundId: string; at: string }): PaymentEvent[] {
+  const { record, status } = refundStatusOf(p, cmd.refundId);
+  if (status === 'retrying') return [];
+  if (status !== 'failed') throw new RefundNotFailed(record.paymentId, cmd.refundId, status);
+  return [{ type: 'RefundRetryRequested', data: { paymentId: record.paymentId, ...cmd } }];
 }

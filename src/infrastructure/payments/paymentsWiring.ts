@@ -24,6 +24,8 @@ export interface PaymentsWiring {
   log: Logger;
   booking: BookingPort;
   waitForProjections(position: number): Promise<boolean>;
+  /** Tests wrap the gateway the service calls (not the simulator's checkout) to inject its failures. */
+  wrapGateway?(gateway: PaymentGateway): PaymentGateway;
 }
 
 /**
@@ -42,7 +44,8 @@ export function wirePayments(w: PaymentsWiring) {
       onDeliveryFailed: (eventId, error) => log.error({ err: error, eventId }, 'simulated webhook could not be delivered'),
     })
     : null;
-  const gateway: PaymentGateway = simulator ?? razorpayGateway({ keyId: config.RAZORPAY_KEY_ID as string, keySecret });
+  const chosen: PaymentGateway = simulator ?? razorpayGateway({ keyId: config.RAZORPAY_KEY_ID as string, keySecret });
+  const gateway = w.wrapGateway?.(chosen) ?? chosen;
 
   const wallet = createWalletModule({ handler: w.handler, reads: w.reads });
   const payments = createPaymentsModule({

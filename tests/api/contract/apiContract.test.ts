@@ -262,7 +262,7 @@ describe('appointments', () => {
       paymentId: expect.any(String), status: 'created',
       razorpay: { orderId: expect.any(String), amountPaise: FEE, currency: 'INR', keyId: expect.any(String) },
     });
-    expect(verified.body).toEqual({ status: 'captured', appointmentId });
+    expect(verified.body).toEqual({ status: 'captured', appointmentId, settlement: 'confirmed' });
   });
 
   it('a paid appointment reads with payment and without holdExpiresAt', async () => {
@@ -383,7 +383,7 @@ describe('payments and wallet', () => {
       .update(`${proof.body.razorpay_order_id}|${proof.body.razorpay_payment_id}`).digest('hex'));
     expectProblem(await http().post('/api/payments/verify').send({ ...proof.body, razorpay_signature: '0'.repeat(64) }), 400);
     const verified = await http().post('/api/payments/verify').send(proof.body).expect(200);
-    expect(verified.body).toEqual({ status: 'captured' });
+    expect(verified.body).toEqual({ status: 'captured', settlement: 'credited' });
     await projected(t);
     expect((await http().get('/api/wallet').set(bearer(stranger)).expect(200)).body).toEqual({ balancePaise: FEE, reservedPaise: 0, availablePaise: FEE });
     expect((await http().get('/api/wallet/transactions').set(bearer(stranger)).expect(200)).body.items).toHaveLength(1);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
+import { projected } from '../../support/booking.js';
 import {
   appointmentStatus, bearer, checkout, eventTypes, eventually, expireHold, FEE, hold, initiate, paymentsWorld, simulator, topUp, wallet,
   type PaymentsWorld,
@@ -84,13 +85,26 @@ describe('paying for an appointment partly from the wallet (hybrid)', () => {
     expect(await w.t.services.events.headPosition()).toBe(before);
   });
 
-  it('a failed gateway part releases the reservation', async () => {
+  it('a declined card keeps the wallet part reserved; the second attempt on the same order captures both parts', async () => {
     w = await paymentsWorld();
     const { appointmentId, paymentId, orderId } = await started();
     await checkout(w, orderId, 'failure');
-    await eventually(async () => expect(await wallet(w)).toEqual({ balancePaise: 100_000, reservedPaise: 0, availablePaise: 100_000 }));
-    expect(await eventTypes(w.t, `payment-${paymentId}`)).toContain('PaymentFailed');
-    expect(await appointmentStatus(w, appointmentId)).toBe('pending_payment');
+    await eventually(async () => expect(await eventTypes(w.t, `payment-${paymentId}`)).toContain('PaymentFailed'));
+    await projected(w.t);
+    expect(await wallet(w)).toEqual({ balancePaise: 100_000, reservedPaise: WALLET_PART, availablePaise: 100_000 - WALLET_PART });
+    // Asking again for the same appointment and terms hands back the open order, not a second one.
+    const again = await initiate(w, { appointmentId, method: 'hybrid', walletAmountPaise: WALLET_PART });
+    expect(again.body).toMatchObject({ paymentId, razorpay: { orderId } });
+
+    await request(w.t.http).post('/api/payments/verify').send(await checkout(w, orderId, 'success')).expect(200);
+    expect(await appointmentStatus(w, appointmentId)).toBe('confirmed');
+    await projected(w.t);
+    expect(await wallet(w)).toEqual({ balancePaise: 100_000 - WALLET_PART, reservedPaise: 0, availablePaise: 100_000 - WALLET_PART });
+    const events = await w.t.services.events.readStream(`payment-${paymentId}`);
+    expect(events.filter((e) => e.type === 'PaymentCaptured').map((e) => e.data)).toEqual([
+      expect.objectContaining({ gatewayPaise: GATEWAY_PART, walletPaise: WALLET_PART }),
+    ]);
+    expect(events.some((e) => e.type === 'RefundIssued')).toBe(false);
   });
 
   it('an expired hold releases the reservation; a late gateway capture is then refunded to its source', async () => {

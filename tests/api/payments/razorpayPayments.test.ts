@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import {
-  appointmentStatus, bearer, checkout, eventTypes, eventually, expireHold, FEE, hold, initiate, paymentsWorld, simulator,
+  appointmentStatus, bearer, checkout, eventTypes, eventually, expireHold, FEE, hold, initiate, paymentsWorld, simulator, topUp,
   type PaymentsWorld,
 } from './paymentsFixture.js';
 
@@ -22,7 +22,7 @@ describe('paying for an appointment through Razorpay (simulated)', () => {
 
     const proof = await checkout(w, orderId, 'success');
     const verified = await request(w.t.http).post('/api/payments/verify').send(proof).expect(200);
-    expect(verified.body).toEqual({ status: 'captured', appointmentId });
+    expect(verified.body).toEqual({ status: 'captured', appointmentId, settlement: 'confirmed' });
     expect(await appointmentStatus(w, appointmentId)).toBe('confirmed');
 
     // The webhook the simulator sent as well changes nothing more.
@@ -41,6 +41,42 @@ describe('paying for an appointment through Razorpay (simulated)', () => {
     expect(result.error).toMatchObject({ reason: 'payment_failed', metadata: { order_id: orderId } });
     await eventually(async () => expect(await eventTypes(w.t, `payment-${paymentId}`)).toContain('PaymentFailed'));
     expect(await appointmentStatus(w, appointmentId)).toBe('pending_payment');
+  });
+
+  it('a declined card then a second attempt: asking again reuses the open order, and the second attempt confirms', async () => {
+    w = await paymentsWorld();
+    const { appointmentId, paymentId, orderId } = await ordered();
+    await checkout(w, orderId, 'failure');
+    await eventually(async () => expect(await eventTypes(w.t, `payment-${paymentId}`)).toContain('PaymentFailed'));
+    const again = await initiate(w, { appointmentId, method: 'razorpay' });
+    const keyed = await request(w.t.http).post('/api/payments/initiate').set(bearer(w.patient)).set('Idempotency-Key', 'second-try')
+      .send({ appointmentId, method: 'razorpay' }).expect(201);
+    for (const answer of [again.body, keyed.body]) expect(answer).toMatchObject({ paymentId, status: 'created', razorpay: { orderId, amountPaise: FEE } });
+    await request(w.t.http).post('/api/payments/verify').send(await checkout(w, orderId, 'success')).expect(200);
+    expect(await appointmentStatus(w, appointmentId)).toBe('confirmed');
+    expect(simulator(w.t).totals()).toMatchObject({ capturedPaise: FEE, refundedPaise: 0 });
+  });
+
+  it('a payment for an appointment another payment already bought is refunded as a duplicate, and the e-mail says so', async () => {
+    w = await paymentsWorld();
+    await topUp(w, FEE);
+    const { appointmentId, paymentId, orderId } = await ordered();
+    // Paid from the wallet meanwhile (another tab), then the card checkout completes too.
+    expect((await initiate(w, { appointmentId, method: 'wallet' })).body.status).toBe('captured');
+    expect(await appointmentStatus(w, appointmentId)).toBe('confirmed');
+    const proof = await checkout(w, orderId, 'success', false);
+    const verified = await request(w.t.http).post('/api/payments/verify').send(proof).expect(200);
+    expect(verified.body).toEqual({ status: 'captured', appointmentId, settlement: 'refunded', refundReason: 'duplicate_payment' });
+    await eventually(async () => expect((await simulator(w.t).fetchPayment(proof.razorpay_payment_id)).status).toBe('refunded'));
+    const refund = (await w.t.services.events.readStream(`payment-${paymentId}`)).find((e) => e.type === 'RefundIssued');
+    expect(refund?.data).toMatchObject({ reason: 'duplicate_payment', amountPaise: FEE, toSourcePaise: FEE });
+    expect(await appointmentStatus(w, appointmentId)).toBe('confirmed');
+    await eventually(() => {
+      const refunded = w.t.services.devMailbox!.list(w.patient.email).filter((m) => m.subject === 'Your payment was refunded');
+      expect(refunded).toHaveLength(1);
+      expect(refunded[0].text).toContain('another payment had already paid');
+      expect(refunded[0].text).not.toContain('hold had lapsed');
+    });
   });
 
   it('the amount comes from the appointment, never from the client', async () => {
@@ -144,7 +180,8 @@ describe('paying for an appointment through Razorpay (simulated)', () => {
     expect(await appointmentStatus(w, appointmentId)).toBe('expired');
 
     const proof = await checkout(w, orderId, 'success', false);
-    await request(w.t.http).post('/api/payments/verify').send(proof).expect(200);
+    const verified = await request(w.t.http).post('/api/payments/verify').send(proof).expect(200);
+    expect(verified.body).toEqual({ status: 'captured', appointmentId, settlement: 'refunded', refundReason: 'late_capture' });
     await eventually(async () => {
       expect((await simulator(w.t).fetchPayment(proof.razorpay_payment_id)).status).toBe('refunded');
     });

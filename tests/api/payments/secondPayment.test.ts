@@ -94,7 +94,7 @@ describe('a second payment on an order already paid', () => {
 
     const second = simulator(w.t).checkout(orderId, 'success', { evenIfPaid: true, deliverWebhook: false });
     const verified = await request(w.t.http).post('/api/payments/verify').send(second).expect(200);
-    expect(verified.body).toEqual({ status: 'captured', appointmentId });
+    expect(verified.body).toEqual({ status: 'captured', appointmentId, settlement: 'refunded', refundReason: 'duplicate_payment' });
     await request(w.t.http).post('/api/payments/verify').send(second).expect(200);
 
     if (!('razorpay_payment_id' in second)) throw new Error('expected a successful checkout');

@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   capturePayment, evolve, failPayment, initialPayment, initiatePayment, issueRefund, PaymentMismatch, recordGatewayOrder,
-  refundLateCapture, type CapturePayment, type InitiatePayment, type Payment, type PaymentEvent,
+  completeRefund, failRefund, RefundNotFailed, refundToCarryOut, requestRefundRetry, type PaymentRecord,
+  refundUnusedCapture, type CapturePayment, type RefundReason, type InitiatePayment, type Payment, type PaymentEvent,
 } from '../../../src/domain/payments/payment.js';
-import { Conflict, Invalid } from '../../../src/domain/shared/errors.js';
+import { Conflict, Invalid, NotFound } from '../../../src/domain/shared/errors.js';
 
 const paymentId = 'pay-1';
 const base = { paymentId, purpose: 'appointment' as const, userId: 'patient-1', appointmentId: 'appt-1', amountPaise: 50_000 };
@@ -27,7 +28,7 @@ const extraRefunded = (gatewayPaise: number, gatewayPaymentId = 'pay_g2', via: '
 });
 const failed: PaymentEvent = { type: 'PaymentFailed', data: { paymentId, gatewayPaymentId: 'pay_g1', reason: 'card declined' } };
 const refunded = (refundId: string, amountPaise: number, toSourcePaise: number, toWalletPaise: number,
-  destination: 'source' | 'wallet', reason: 'late_capture' | 'cancellation' = 'cancellation'): PaymentEvent =>
+  destination: 'source' | 'wallet', reason: RefundReason = 'cancellation'): PaymentEvent =>
   ({ type: 'RefundIssued', data: { paymentId, refundId, reason, destination, amountPaise, toSourcePaise, toWalletPaise } });
 
 const given = (events: PaymentEvent[]): Payment => events.reduce(evolve, initialPayment);
@@ -112,7 +113,7 @@ describe('capturing', () => {
     const history = [...paid, extraRefunded(50_000)];
     expect(issueRefund(given(history), { refundId: 'r1', amountPaise: 50_000, destination: 'source', reason: 'cancellation' }))
       .toEqual([refunded('r1', 50_000, 50_000, 0, 'source')]);
-    expect(refundLateCapture(given(history), 'late-1')).toEqual([refunded('late-1', 50_000, 50_000, 0, 'source', 'late_capture')]);
+    expect(refundUnusedCapture(given(history), 'late-1', 'late_capture')).toEqual([refunded('late-1', 50_000, 50_000, 0, 'source', 'late_capture')]);
   });
 
   it('refuses a second gateway payment of another amount (suspicious, not refunded blindly)', () => {
@@ -169,13 +170,88 @@ describe('refunding', () => {
   });
 
   it('gives a late capture back in full, each part to where it came from, once', () => {
-    const events = refundLateCapture(given(hybridPaid), 'late-1');
+    const events = refundUnusedCapture(given(hybridPaid), 'late-1', 'late_capture');
     expect(events).toEqual([refunded('late-1', 50_000, 40_000, 10_000, 'source', 'late_capture')]);
-    expect(refundLateCapture(given([...hybridPaid, ...events]), 'late-2')).toEqual([]);
+    expect(refundUnusedCapture(given([...hybridPaid, ...events]), 'late-2', 'late_capture')).toEqual([]);
+  });
+
+  it('gives a duplicate payment back in full under its own reason, and only one whole refund ever', () => {
+    const events = refundUnusedCapture(given(hybridPaid), 'late-1', 'duplicate_payment');
+    expect(events).toEqual([refunded('late-1', 50_000, 40_000, 10_000, 'source', 'duplicate_payment')]);
+    expect(refundUnusedCapture(given([...hybridPaid, ...events]), 'late-2', 'late_capture')).toEqual([]);
   });
 
   it('gives back only the gateway part of a late hybrid whose wallet part had lapsed', () => {
-    expect(refundLateCapture(given([initiated('hybrid', 10_000), ordered(40_000), captured(40_000, 0)]), 'late-1'))
+    expect(refundUnusedCapture(given([initiated('hybrid', 10_000), ordered(40_000), captured(40_000, 0)]), 'late-1', 'late_capture'))
       .toEqual([refunded('late-1', 40_000, 40_000, 0, 'source', 'late_capture')]);
+  });
+});
+
+describe('carrying out a refund', () => {
+  const paid = [initiated('razorpay', 0), ordered(50_000), captured(50_000, 0)];
+  const issued = [...paid, refunded('r1', 50_000, 50_000, 0, 'source')];
+  const at = '2030-01-07T04:00:00.000Z';
+  const refusal = 'The payment gateway refused to issue the refund: the payment has been fully refunded already.';
+  const refundFailed = (refundId = 'r1'): PaymentEvent => ({ type: 'RefundFailed', data: { paymentId, refundId, reason: refusal, at } });
+  const retryRequested = (refundId = 'r1'): PaymentEvent => ({ type: 'RefundRetryRequested', data: { paymentId, refundId, at } });
+  const refundCompleted = (refundId = 'r1', gatewayRefundId: string | null = 'rfnd_1'): PaymentEvent =>
+    ({ type: 'RefundCompleted', data: { paymentId, refundId, gatewayRefundId, at } });
+  const statusOf = (history: PaymentEvent[], refundId = 'r1') => (given(history) as PaymentRecord).refundStatus[refundId];
+
+  it.each([
+    ['an issued refund is pending', issued, 'pending'],
+    ['a refund the gateway refused is failed', [...issued, refundFailed()], 'failed'],
+    ['a failed refund an admin asked to retry is retrying', [...issued, refundFailed(), retryRequested()], 'retrying'],
+    ['a refund whose money moved is completed', [...issued, refundCompleted()], 'completed'],
+    ['a retried refund that went through is completed', [...issued, refundFailed(), retryRequested(), refundCompleted()], 'completed'],
+    ['a second gateway payment given back is a pending refund of its own', [...paid, extraRefunded(50_000)], 'pending'],
+  ])('%s', (_, history, status) => {
+    const refundId = history.at(-1)?.type === 'ExtraCaptureRefunded' ? 'extra:pay_g2' : 'r1';
+    expect(statusOf(history, refundId)).toBe(status);
+  });
+
+  it.each([
+    ['a pending refund the gateway refuses', issued, [refundFailed()]],
+    ['a retried refund the gateway refuses again', [...issued, refundFailed(), retryRequested()], [refundFailed()]],
+    ['the same refusal reported twice (no-op)', [...issued, refundFailed()], []],
+    ['a refusal after the money moved (stale, no-op)', [...issued, refundCompleted()], []],
+  ])('%s', (_, history, then) => {
+    expect(failRefund(given(history), { refundId: 'r1', reason: refusal, at })).toEqual(then);
+  });
+
+  it.each([
+    ['a pending refund', issued, [refundCompleted()]],
+    ['a retried refund', [...issued, refundFailed(), retryRequested()], [refundCompleted()]],
+    ['a completed refund again (no-op: never twice)', [...issued, refundCompleted()], []],
+  ])('completes %s', (_, history, then) => {
+    expect(completeRefund(given(history), { refundId: 'r1', gatewayRefundId: 'rfnd_1', at })).toEqual(then);
+  });
+
+  it.each([
+    ['a failed refund can be retried', [...issued, refundFailed()], [retryRequested()]],
+    ['a retry asked for twice is asked once', [...issued, refundFailed(), retryRequested()], []],
+  ])('%s', (_, history, then) => {
+    expect(requestRefundRetry(given(history), { refundId: 'r1', at })).toEqual(then);
+  });
+
+  it.each([
+    ['a pending refund', issued, RefundNotFailed],
+    ['a completed refund', [...issued, refundCompleted()], RefundNotFailed],
+    ['an unknown refund', paid, NotFound],
+  ])('refuses to retry %s', (_, history, error) => {
+    expect(() => requestRefundRetry(given(history), { refundId: 'r1', at })).toThrow(error);
+  });
+
+  it.each([
+    ['an issued refund to the source: its gateway part through the captured gateway payment', issued, 'r1',
+      { refundId: 'r1', gatewayPaymentId: 'pay_g1', toSourcePaise: 50_000, toWalletPaise: 0, reason: 'cancellation' }],
+    ['a hybrid refund: the gateway part and the wallet part', [initiated('hybrid', 10_000), ordered(40_000), captured(40_000, 10_000),
+      refunded('r1', 50_000, 40_000, 10_000, 'source')], 'r1',
+    { refundId: 'r1', gatewayPaymentId: 'pay_g1', toSourcePaise: 40_000, toWalletPaise: 10_000, reason: 'cancellation' }],
+    ['a second gateway payment: wholly back through that payment', [...paid, extraRefunded(50_000)], 'extra:pay_g2',
+      { refundId: 'extra:pay_g2', gatewayPaymentId: 'pay_g2', toSourcePaise: 50_000, toWalletPaise: 0, reason: 'extra_capture' }],
+    ['an unknown refund: nothing', paid, 'r9', null],
+  ])('moves %s', (_, history, refundId, then) => {
+    expect(refundToCarryOut(given(history) as PaymentRecord, refundId)).toEqual(then);
   });
 });

@@ -19,9 +19,9 @@ export function paymentsRoutes(services: Services): Router {
   });
 
   router.post('/api/payments/verify', validate({ body: verifyBody }), async (req, res) => {
-    const { position, appointmentId } = await payments.verify(req.valid.body as z.infer<typeof verifyBody>, commandContext(req));
+    const { position, appointmentId, settlement, refundReason } = await payments.verify(req.valid.body as z.infer<typeof verifyBody>, commandContext(req));
     await projections.waitFor(position);
-    res.json({ status: 'captured', ...(appointmentId ? { appointmentId } : {}) });
+    res.json({ status: 'captured', ...(appointmentId ? { appointmentId } : {}), settlement, ...(refundReason ? { refundReason } : {}) });
   });
 
   // Signed over the exact bytes Razorpay sent (kept by the JSON parser); the work runs after the answer.

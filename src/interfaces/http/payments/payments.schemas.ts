@@ -26,7 +26,14 @@ export const initiatedSchema = z.object({
   paymentId: z.string(), status: z.enum(['created', 'captured']), razorpay: razorpayOrderSchema.optional(),
 }).openapi('PaymentInitiated');
 
-export const verifiedSchema = z.object({ status: z.literal('captured'), appointmentId: z.string().optional() }).openapi('PaymentVerified');
+export const verifiedSchema = z.object({
+  status: z.literal('captured'),
+  appointmentId: z.string().optional(),
+  settlement: z.enum(['confirmed', 'credited', 'refunded', 'pending'])
+    .openapi({ description: 'What the money bought: the booking confirmed, the wallet credited, or nothing (given back in full)' }),
+  refundReason: z.enum(['late_capture', 'duplicate_payment']).optional()
+    .openapi({ description: 'Why it was given back: it came after the hold lapsed, or another payment had already paid for the appointment' }),
+}).openapi('PaymentVerified');
 
 export const checkoutSchema = z.union([
   z.object({ razorpay_order_id: z.string(), razorpay_payment_id: z.string(), razorpay_signature: z.string() }),
