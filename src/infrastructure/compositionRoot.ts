@@ -36,6 +36,10 @@ import { createAppointmentsModule } from '../application/appointments/appointmen
 import { createConsultationsModule } from '../application/consultations/consultations.module.js';
 import { createReportsModule } from '../application/reports/reports.module.js';
 import { reportAdapters } from './reports/reportAdapters.js';
+import type { Mailer } from '../application/ports/mailer.js';
+import type { PaymentGateway } from '../application/ports/paymentGateway.js';
+import type { FileStorage } from '../application/ports/fileStorage.js';
+import type { ReportAnalyzer } from '../application/ports/reportAnalyzer.js';
 
 /** Verifies a bearer token: the actor it stands for, or null (bad, expired or revoked). */
 export type Authenticate = (token: string) => Promise<Actor | null>;
@@ -48,6 +52,19 @@ export interface Overrides {
   schedulerPollMs?: number;
   /** How long a job lock lives before another worker may take the job; tests shorten it. */
   schedulerLockLifetimeMs?: number;
+  /** Tests wrap the outside-world adapters (to inject their failures); unset, the chosen adapters are used as they are. */
+  wrapAdapters?: AdapterWrappers;
+}
+
+export interface AdapterWrappers {
+  mailer?(mailer: Mailer): Mailer;
+  gateway?(gateway: PaymentGateway): PaymentGateway;
+  files?(files: FileStorage): FileStorage;
+  analyzer?(analyzer: ReportAnalyzer): ReportAnalyzer;
+}
+
+function wrapReportAdapters(chosen: { storage: FileStorage; analyzer: ReportAnalyzer }, wrap: AdapterWrappers | undefined) {
+  return { storage: wrap?.files?.(chosen.storage) ?? chosen.storage, analyzer: wrap?.analyzer?.(chosen.analyzer) ?? chosen.analyzer };
 }
 
 /** The stores behind the ports, chosen by configuration alone. */
@@ -111,6 +128,7 @@ export async function buildServices(config: Config, overrides: Overrides = {}) {
 
   // ---- bounded contexts: each adds `const x = add(createXModule({...}))` below ----
   const identityPorts = identityAdapters(config, clock, log);
+  identityPorts.mailer = overrides.wrapAdapters?.mailer?.(identityPorts.mailer) ?? identityPorts.mailer;
   const { mailer, devMailbox } = identityPorts;
   const identity = add(createIdentityModule({
     ...identityPorts, handler: handlerDeps, reads,
@@ -118,7 +136,7 @@ export async function buildServices(config: Config, overrides: Overrides = {}) {
     reportError: (error, message) => log.error({ err: error }, message),
   }));
 
-  const scheduling = add(createSchedulingModule({ handler: handlerDeps, reads }));
+  const scheduling = add(createSchedulingModule({ handler: handlerDeps, reads, minNoticeMinutes: config.MIN_NOTICE_MINUTES }));
   const appointments = add(createAppointmentsModule({
     handler: handlerDeps, reads, scheduler, mailer,
     holdTtlSeconds: config.HOLD_TTL_SECONDS, minNoticeMinutes: config.MIN_NOTICE_MINUTES,
@@ -127,13 +145,13 @@ export async function buildServices(config: Config, overrides: Overrides = {}) {
 
   const { wallet, payments, razorpaySimulator } = wirePayments({
     config, handler: handlerDeps, reads, mailer, log, booking: appointments,
-    waitForProjections,
+    waitForProjections, wrapGateway: overrides.wrapAdapters?.gateway,
   });
   add(wallet);
   add(payments);
 
   const reports = add(createReportsModule({
-    ...reportAdapters(config, clock, log), handler: handlerDeps, reads, scheduler,
+    ...wrapReportAdapters(reportAdapters(config, clock, log), overrides.wrapAdapters), handler: handlerDeps, reads, scheduler,
     analysisBackoffMs: config.ANALYSIS_RETRY_BACKOFF_MS,
     reportError: (error, message) => log.error({ err: error }, message),
   }));
@@ -151,7 +169,13 @@ export async function buildServices(config: Config, overrides: Overrides = {}) {
     modules.flatMap((m): Projection[] => m.projections ?? []),
   );
   const reactors = new ReactorRunner(
-    { events, reads, log: log.child({ component: 'reactors' }) },
+    {
+      events, reads, clock, log: log.child({ component: 'reactors' }),
+      retry: {
+        attempts: config.REACTOR_RETRY_ATTEMPTS, baseDelayMs: config.REACTOR_RETRY_BASE_DELAY_MS,
+        maxDelayMs: config.REACTOR_RETRY_MAX_DELAY_MS, redriveEveryMs: config.REACTOR_REDRIVE_INTERVAL_MS,
+      },
+    },
     modules.flatMap((m): Reactor[] => m.reactors ?? []),
   );
   const jobs = modules.flatMap((m): JobDefinition[] => m.jobs ?? []);
@@ -170,6 +194,7 @@ export async function buildServices(config: Config, overrides: Overrides = {}) {
       await projections.start();
       await reactors.start();
       await scheduler.start();
+      for (const job of jobs) if (job.everyMs !== undefined) await scheduler.every(job.name, job.everyMs);
       started = true;
     },
     async stop(): Promise<void> {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Express } from 'express';
 import { loadConfig, type Config } from '../../src/infrastructure/config.js';
-import { buildServices, type Services } from '../../src/infrastructure/compositionRoot.js';
+import { buildServices, type AdapterWrappers, type Services } from '../../src/infrastructure/compositionRoot.js';
 import { createHttpApp } from '../../src/interfaces/http/app.js';
 import { startServer, type RunningServer } from '../../src/interfaces/server.js';
 import { FakeClock } from './fakeClock.js';
@@ -24,6 +24,8 @@ export interface TestAppOptions {
   /** Use the real clock (for tests with the real scheduler firing at real times). */
   realClock?: boolean;
   dataDir?: string;
+  /** Wraps the mailer, gateway, file storage or analyzer the service calls (fault injection). */
+  wrapAdapters?: AdapterWrappers;
 }
 
 function testConfig(options: TestAppOptions): { config: Config; dataDir: string; owned: boolean } {
@@ -48,7 +50,7 @@ function testConfig(options: TestAppOptions): { config: Config; dataDir: string;
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const { config, dataDir, owned } = testConfig(options);
   const clock = options.clock ?? new FakeClock();
-  const services = await buildServices(config, { clock: options.realClock ? undefined : clock, schedulerPollMs: 50, schedulerLockLifetimeMs: 2000 });
+  const services = await buildServices(config, { clock: options.realClock ? undefined : clock, schedulerPollMs: 50, schedulerLockLifetimeMs: 2000, wrapAdapters: options.wrapAdapters });
   await services.start();
   return {
     services, clock, config,
@@ -64,7 +66,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 export async function startTestServer(options: TestAppOptions = {}): Promise<RunningServer & { clock: FakeClock; cleanup(): Promise<void> }> {
   const { config, dataDir, owned } = testConfig(options);
   const clock = options.clock ?? new FakeClock();
-  const server = await startServer(config, { clock: options.realClock ? undefined : clock, schedulerPollMs: 50, schedulerLockLifetimeMs: 2000 });
+  const server = await startServer(config, { clock: options.realClock ? undefined : clock, schedulerPollMs: 50, schedulerLockLifetimeMs: 2000, wrapAdapters: options.wrapAdapters });
   return {
     ...server, clock,
     cleanup: async () => {
