@@ -6,7 +6,7 @@ import { earliestBookableStart, holdSlot, slotDecider, slotStream, type Slot } f
 import { fold } from '../../domain/shared/event.js';
 import { deterministicId, handle, type CommandContext } from '../eventSourcing/commandHandler.js';
 import type { AppointmentsDeps } from './appointmentsDeps.js';
-import { loadAppointment } from './appointmentStreams.js';
+import { loadAppointment, loadSlot } from './appointmentStreams.js';
 import { expireTakenOverHold } from './expireTakenOverHold.js';
 
 export interface BookSlotResult {
@@ -46,14 +46,17 @@ export function bookSlot(deps: AppointmentsDeps) {
     const holdExpiresAt = new Date(nowMs + deps.holdTtlSeconds * 1000).toISOString();
     const notBefore = earliestBookableStart(new Date(nowMs), deps.minNoticeMinutes);
     const holdsStream = patientHoldsStream(patientId);
+    const hold = (slot: Slot) => holdSlot(slot, { slotId, appointmentId, patientId, now, expiresAt: holdExpiresAt, notBefore });
+    // A slot that cannot be held is refused before anything is written; only a booking that loses a
+    // race for the slot after claiming its place writes the claim and gives it back.
+    hold(await loadSlot(deps.handler.events, slotId));
     // Claims appended meanwhile are not in `settled`, so a conflict's fresh decision counts them.
     const settled = await settledClaims(patientId, now);
     await handle(deps.handler, holdsStream, patientHoldsDecider,
       (holds) => claimHold(holds, { patientId, appointmentId, slotId, expiresAt: holdExpiresAt, now, settled }), ctx, { step: 'claim' });
     let held;
     try {
-      held = await handle(deps.handler, slotStream(slotId), slotDecider,
-        (slot) => holdSlot(slot, { slotId, appointmentId, patientId, now, expiresAt: holdExpiresAt, notBefore }), ctx);
+      held = await handle(deps.handler, slotStream(slotId), slotDecider, hold, ctx);
     } catch (error) {
       await handle(deps.handler, holdsStream, patientHoldsDecider,
         (holds) => withdrawClaim(holds, { patientId, appointmentId }), ctx, { step: 'withdraw' });
