@@ -1,7 +1,7 @@
 import {
   completeRefund, failRefund, issueRefund, paymentDecider, refundToCarryOut, type Payment, type PaymentEvent, type PaymentRecord,
 } from '../../domain/payments/payment.js';
-import { Invalid } from '../../domain/shared/errors.js';
+import { DomainError, Invalid } from '../../domain/shared/errors.js';
 import { systemActor } from '../../domain/shared/event.js';
 import type { WalletEvent } from '../../domain/wallet/wallet.js';
 import { handle, type CommandContext } from '../eventSourcing/commandHandler.js';
@@ -11,7 +11,6 @@ import type { RecordedEvent } from '../ports/eventStore.js';
 import { captureReportedPayment, settlePayment } from './capturePayment.js';
 import { PAYMENTS, type PaymentDoc } from './payments.projection.js';
 import type { PaymentsDeps } from './paymentsDeps.js';
-import { retryingOnlyTransient } from './reactorFailures.js';
 import { loadPayment, paymentStream } from './paymentStream.js';
 
 const contextOf = (event: RecordedEvent): CommandContext =>
@@ -69,12 +68,16 @@ export function cancellationRefundReactor(deps: PaymentsDeps): Reactor {
     async react(event) {
       const { refund } = event.data as { refund: { amountPaise: number; destination: 'wallet' | 'source'; paymentId: string } | null };
       if (!refund || refund.amountPaise <= 0) return;
-      // E.g. a payment already given back as a late capture has nothing left to refund: logged, not retried.
-      await retryingOnlyTransient(deps.log, 'payments-cancellation-refunds', event, async () => {
+      try {
         await handle(deps.handler, paymentStream(refund.paymentId), paymentDecider, (p) => issueRefund(p, {
           refundId: `cancel:${event.metadata.eventId}`, amountPaise: refund.amountPaise, destination: refund.destination, reason: 'cancellation',
         }), contextOf(event));
-      });
+      } catch (error) {
+        // A payment already given back whole (a late or duplicate capture) has nothing left to refund:
+        // an expected end, not a fault. Any other refusal is parked by the runner for an operator.
+        if (!(error instanceof DomainError && error.code === 'refund_exceeds_payment')) throw error;
+        deps.log.info({ paymentId: refund.paymentId, eventId: event.metadata.eventId }, 'nothing left to refund for a cancellation');
+      }
     },
   };
 }
@@ -116,19 +119,18 @@ export function settlementReactor(deps: PaymentsDeps): Reactor {
     name: 'payments-settlement',
     handles: ['PaymentCaptured', 'WalletDebited'],
     async react(event) {
+      // A refusal here leaves money captured but unsettled: it is parked by the runner for an operator.
       const ctx = contextOf(event);
-      await retryingOnlyTransient(deps.log, 'payments-settlement', event, async () => {
-        if (event.type === 'PaymentCaptured') {
-          const payment = await loadPayment(deps.handler.events, (event.data as { paymentId: string }).paymentId);
-          if (payment.status === 'captured') await settle(payment, ctx);
-          return;
-        }
-        const { paymentId } = (event as unknown as { data: Extract<WalletEvent, { type: 'WalletDebited' }>['data'] }).data;
-        const payment = await loadPayment(deps.handler.events, paymentId);
-        if (payment.status === 'initiated' && payment.method === 'wallet') {
-          await capture({ paymentId, via: 'wallet', orderId: null, gatewayPaymentId: null, gatewayPaise: 0 }, ctx);
-        }
-      });
+      if (event.type === 'PaymentCaptured') {
+        const payment = await loadPayment(deps.handler.events, (event.data as { paymentId: string }).paymentId);
+        if (payment.status === 'captured') await settle(payment, ctx);
+        return;
+      }
+      const { paymentId } = (event as unknown as { data: Extract<WalletEvent, { type: 'WalletDebited' }>['data'] }).data;
+      const payment = await loadPayment(deps.handler.events, paymentId);
+      if (payment.status === 'initiated' && payment.method === 'wallet') {
+        await capture({ paymentId, via: 'wallet', orderId: null, gatewayPaymentId: null, gatewayPaise: 0 }, ctx);
+      }
     },
   };
 }
