@@ -52,9 +52,21 @@ export function initiatePayments(deps: PaymentsDeps) {
   const capture = captureReportedPayment(deps);
   const now = () => deps.handler.clock.now().toISOString();
 
-  async function walletAvailable(userId: string): Promise<number> {
+  /**
+   * What the wallet can give a new payment for this appointment: its available funds, plus what the
+   * patient's other open payments for the same appointment hold (a declined hybrid attempt, say), which
+   * the new payment takes over, as paying again another way means giving up the earlier attempt.
+   */
+  async function walletFor(userId: string, appointmentId: string, paymentId: string) {
     const history = await deps.handler.events.readStream(walletStream(userId));
-    return availablePaise(fold(walletDecider, history as unknown as WalletEvent[]));
+    const state = fold(walletDecider, history as unknown as WalletEvent[]);
+    const superseded: Array<{ reservationId: string; amountPaise: number }> = [];
+    for (const [reservationId, r] of Object.entries(state.reservations)) {
+      if (r.status !== 'held' || r.expiresAt <= now() || reservationId === paymentId) continue;
+      const other = await loadPayment(deps.handler.events, r.paymentId);
+      if (other.status !== 'none' && other.appointmentId === appointmentId) superseded.push({ reservationId, amountPaise: r.amountPaise });
+    }
+    return { available: availablePaise(state) + superseded.reduce((sum, r) => sum + r.amountPaise, 0), superseded };
   }
 
   /**
@@ -122,8 +134,11 @@ export function initiatePayments(deps: PaymentsDeps) {
       // refusal leaves no trace. A repeated initiate finds its payment and skips the check.
       initiatePayment(initialPayment, terms);
       if (walletPaise > 0 && (await loadPayment(deps.handler.events, paymentId)).status === 'none') {
-        const available = await walletAvailable(userId);
+        const { available, superseded } = await walletFor(userId, cmd.appointmentId, paymentId);
         if (available < walletPaise) throw new InsufficientFunds(walletPaise, available);
+        for (const { reservationId } of superseded) {
+          await deps.wallet.release({ userId, reservationId, reason: 'superseded' }, step(ctx, `supersede:${reservationId}`));
+        }
       }
       const started = await handle(deps.handler, paymentStream(paymentId), paymentDecider, (p) => initiatePayment(p, terms), step(ctx, 'initiate'));
       const payment = started.state as PaymentRecord;

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { projected } from '../../support/booking.js';
+import { untilQuiet } from '../../support/polling.js';
 import {
   appointmentStatus, bearer, checkout, eventTypes, eventually, expireHold, FEE, hold, initiate, paymentsWorld, simulator, topUp, wallet,
   type PaymentsWorld,
@@ -50,11 +51,11 @@ describe('paying for an appointment partly from the wallet (hybrid)', () => {
     expect(await wallet(w)).toEqual({ balancePaise: 100_000 - FEE + 1, reservedPaise: 0, availablePaise: 100_000 - FEE + 1 });
   });
 
-  it('an abandoned earlier attempt gives its wallet part back once another payment confirms the booking', async () => {
+  it('a second attempt on other terms takes over from the first: the earlier wallet part is given back at once, never held twice', async () => {
     w = await paymentsWorld();
     const { appointmentId } = await started();
     const second = await initiate(w, { appointmentId, method: 'hybrid', walletAmountPaise: 10_000 });
-    expect((await wallet(w)).reservedPaise).toBe(WALLET_PART + 10_000);
+    expect((await wallet(w)).reservedPaise).toBe(10_000);
     await request(w.t.http).post('/api/payments/verify').send(await checkout(w, second.body.razorpay.orderId, 'success', false)).expect(200);
     expect(await appointmentStatus(w, appointmentId)).toBe('confirmed');
     await eventually(async () => expect(await wallet(w)).toEqual({ balancePaise: 90_000, reservedPaise: 0, availablePaise: 90_000 }));
@@ -105,6 +106,35 @@ describe('paying for an appointment partly from the wallet (hybrid)', () => {
       expect.objectContaining({ gatewayPaise: GATEWAY_PART, walletPaise: WALLET_PART }),
     ]);
     expect(events.some((e) => e.type === 'RefundIssued')).toBe(false);
+  });
+
+  it('after a declined card the patient may pay from the wallet instead: the new payment takes over the reserved part', async () => {
+    w = await paymentsWorld();
+    await topUp(w, FEE);
+    const appointmentId = await hold(w);
+    const first = await initiate(w, { appointmentId, method: 'hybrid', walletAmountPaise: 34_000 });
+    await checkout(w, first.body.razorpay.orderId, 'failure');
+    await eventually(async () => expect(await eventTypes(w.t, `payment-${first.body.paymentId}`)).toContain('PaymentFailed'));
+    expect((await wallet(w)).reservedPaise).toBe(34_000);
+    const paid = await initiate(w, { appointmentId, method: 'wallet' });
+    expect(paid.body.status).toBe('captured');
+    expect(await appointmentStatus(w, appointmentId)).toBe('confirmed');
+    await projected(w.t);
+    expect(await wallet(w)).toEqual({ balancePaise: 0, reservedPaise: 0, availablePaise: 0 });
+  });
+
+  it('a new payment that the wallet cannot cover even with the earlier attempt\'s part answers 402 and keeps that part', async () => {
+    w = await paymentsWorld();
+    await topUp(w, FEE - 1);
+    const appointmentId = await hold(w);
+    const first = await initiate(w, { appointmentId, method: 'hybrid', walletAmountPaise: 20_000 });
+    await checkout(w, first.body.razorpay.orderId, 'failure');
+    await eventually(async () => expect(await eventTypes(w.t, `payment-${first.body.paymentId}`)).toContain('PaymentFailed'));
+    await untilQuiet(w.t.services.events);
+    const head = await w.t.services.events.headPosition();
+    expect((await initiate(w, { appointmentId, method: 'wallet' }, 402)).body.code).toBe('insufficient_funds');
+    expect(await w.t.services.events.headPosition()).toBe(head);
+    expect((await wallet(w)).reservedPaise).toBe(20_000);
   });
 
   it('an expired hold releases the reservation; a late gateway capture is then refunded to its source', async () => {
