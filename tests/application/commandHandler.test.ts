@@ -61,6 +61,26 @@ describe('a command handler', () => {
     expect(verifyChain(await d.events.readStream('counter-1', { raw: true })).valid).toBe(true);
   });
 
+  it('decides on a history the caller just read, and on a fresh read when that history went stale', async () => {
+    await handle(d, 'counter-1', counter, increment(1), ctx);
+    const known = await d.events.readStream('counter-1');
+    await handle(d, 'counter-1', counter, increment(5), ctx);
+    const seen: number[] = [];
+    const result = await handle(d, 'counter-1', counter, (state) => { seen.push(state); return increment(2)(); }, ctx, { history: known });
+    expect(seen).toEqual([1, 6]);
+    expect(result).toMatchObject({ state: 8, revision: 2 });
+  });
+
+  it('a step under an Idempotency-Key is told apart from another step of the same command on the same stream', async () => {
+    const keyed = { ...ctx, idempotencyKey: 'retried-command' };
+    await handle(d, 'counter-2', counter, increment(1), keyed, { step: 'first' });
+    const second = await handle(d, 'counter-2', counter, increment(2), keyed, { step: 'second' });
+    expect(second.appended).toHaveLength(1);
+    const again = await handle(d, 'counter-2', counter, increment(2), keyed, { step: 'second' });
+    expect(again.appended).toHaveLength(0);
+    expect((await d.events.readStream('counter-2')).map((e) => (e.data as { by: number }).by)).toEqual([1, 2]);
+  });
+
   it('decides again on fresh state when another writer got in first', async () => {
     let interfered = false;
     const result = await handle(d, 'counter-1', counter, (state) => {

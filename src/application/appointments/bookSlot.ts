@@ -2,11 +2,12 @@ import { appointmentDecider, appointmentStream, requestAppointment } from '../..
 import {
   claimHold, patientHoldsDecider, patientHoldsStream, unlapsedClaims, withdrawClaim, type PatientHoldsEvent,
 } from '../../domain/appointments/patientHolds.js';
-import { earliestBookableStart, holdSlot, slotDecider, slotStream, type Slot } from '../../domain/scheduling/slot.js';
+import { earliestBookableStart, holdSlot, slotDecider, slotStream, type Slot, type SlotEvent } from '../../domain/scheduling/slot.js';
 import { fold } from '../../domain/shared/event.js';
 import { deterministicId, handle, type CommandContext } from '../eventSourcing/commandHandler.js';
+import type { RecordedEvent } from '../ports/eventStore.js';
 import type { AppointmentsDeps } from './appointmentsDeps.js';
-import { loadAppointment, loadSlot } from './appointmentStreams.js';
+import { loadAppointment } from './appointmentStreams.js';
 import { expireTakenOverHold } from './expireTakenOverHold.js';
 
 export interface BookSlotResult {
@@ -26,8 +27,7 @@ export interface BookSlotResult {
  */
 export function bookSlot(deps: AppointmentsDeps) {
   /** Which of the patient's unlapsed claims no longer wait for payment; read from the event store, never a read model. */
-  async function settledClaims(patientId: string, now: string): Promise<Set<string>> {
-    const history = await deps.handler.events.readStream(patientHoldsStream(patientId));
+  async function settledClaims(history: readonly RecordedEvent[], now: string): Promise<Set<string>> {
     const claims = unlapsedClaims(fold(patientHoldsDecider, history as unknown as PatientHoldsEvent[]), now);
     const settled = new Set<string>();
     for (const claim of claims) {
@@ -49,14 +49,17 @@ export function bookSlot(deps: AppointmentsDeps) {
     const hold = (slot: Slot) => holdSlot(slot, { slotId, appointmentId, patientId, now, expiresAt: holdExpiresAt, notBefore });
     // A slot that cannot be held is refused before anything is written; only a booking that loses a
     // race for the slot after claiming its place writes the claim and gives it back.
-    hold(await loadSlot(deps.handler.events, slotId));
+    const slotHistory = await deps.handler.events.readStream(slotStream(slotId));
+    hold(fold(slotDecider, slotHistory as unknown as SlotEvent[]));
+    const holdsHistory = await deps.handler.events.readStream(holdsStream);
     // Claims appended meanwhile are not in `settled`, so a conflict's fresh decision counts them.
-    const settled = await settledClaims(patientId, now);
+    const settled = await settledClaims(holdsHistory, now);
     await handle(deps.handler, holdsStream, patientHoldsDecider,
-      (holds) => claimHold(holds, { patientId, appointmentId, slotId, expiresAt: holdExpiresAt, now, settled }), ctx, { step: 'claim' });
+      (holds) => claimHold(holds, { patientId, appointmentId, slotId, expiresAt: holdExpiresAt, now, settled }), ctx,
+      { step: 'claim', history: holdsHistory });
     let held;
     try {
-      held = await handle(deps.handler, slotStream(slotId), slotDecider, hold, ctx);
+      held = await handle(deps.handler, slotStream(slotId), slotDecider, hold, ctx, { history: slotHistory });
     } catch (error) {
       await handle(deps.handler, holdsStream, patientHoldsDecider,
         (holds) => withdrawClaim(holds, { patientId, appointmentId }), ctx, { step: 'withdraw' });

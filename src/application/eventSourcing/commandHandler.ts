@@ -43,6 +43,11 @@ export interface HandleOptions {
    */
   newStream?: boolean;
   /**
+   * The stream as the caller has just read it: the first attempt decides on it instead of reading
+   * again (its expected revision still guards the append); a conflict reads afresh.
+   */
+  history?: readonly RecordedEvent[];
+  /**
    * Names this append within its command when the command writes the same stream more than once
    * (hold, then book, then give back): each step derives its own event ids from the Idempotency-Key,
    * so one step's events never make another look done.
@@ -65,7 +70,8 @@ export async function handle<S, E extends DomainEvent>(
   options: HandleOptions = {},
 ): Promise<Handled<S>> {
   for (let attempt = 1; ; attempt += 1) {
-    const history = attempt === 1 && options.newStream ? [] : await deps.events.readStream(streamId);
+    const history = attempt === 1 && (options.newStream || options.history)
+      ? (options.history ?? []) : await deps.events.readStream(streamId);
     const state = history.reduce((s, e) => decider.evolve(s, e as unknown as E), decider.initialState);
     const revision = history.length - 1;
     // A retried command (same idempotency key) finds its own events already in the stream: it is done.
@@ -106,7 +112,7 @@ export async function handle<S, E extends DomainEvent>(
 }
 
 /** The last event of an earlier append made under `key`, if the stream holds one (ids 0, 1, … follow each other). */
-function alreadyAppended(history: RecordedEvent[], key: string, streamId: string): RecordedEvent | null {
+function alreadyAppended(history: readonly RecordedEvent[], key: string, streamId: string): RecordedEvent | null {
   const first = history.findIndex((e) => e.metadata.eventId === deterministicId(key, streamId, 0));
   if (first === -1) return null;
   let last = first;
