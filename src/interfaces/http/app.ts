@@ -9,6 +9,7 @@ import './request.js';
 import { authenticate } from './auth.middleware.js';
 import { errorHandler, notFoundRoute, sendProblem } from './problem.js';
 import { idempotency } from './idempotency.js';
+import { routeLabel } from './routeLabel.js';
 import { opsRoutes } from './ops.routes.js';
 import { paymentsRoutes, razorpaySimulatorRoutes } from './payments/payments.routes.js';
 import { refundAdminRoutes } from './payments/refundAdmin.routes.js';
@@ -49,13 +50,19 @@ export function createHttpApp(services: Services): Express {
     res.set('X-Request-Id', id);
     (req as { id?: string }).id = id;
     const end = services.metrics.httpDuration.startTimer({ method: req.method });
-    res.on('finish', () => end({ route: req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched', status: res.statusCode }));
+    const route = routeLabel(req);
+    res.on('finish', () => end({ route: route(), status: res.statusCode }));
     next();
   });
   app.use(pinoHttp({
     logger: services.log,
     genReqId: (req) => (req as { id?: string }).id ?? randomUUID(),
     autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    // One short line per request: its id, method, URL and status; headers stay out (the id finds the rest).
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
   }));
   app.use(helmet({
     contentSecurityPolicy: {
@@ -68,7 +75,7 @@ export function createHttpApp(services: Services): Express {
       },
     },
   }));
-  app.use(cors({ origin: config.CORS_ORIGINS, credentials: false, exposedHeaders: ['X-Request-Id', 'Idempotent-Replayed'] }));
+  app.use(cors({ origin: config.CORS_ORIGINS, credentials: false, exposedHeaders: ['X-Request-Id', 'Idempotent-Replayed', 'RateLimit', 'RateLimit-Policy', 'Retry-After'] }));
   app.use(opsRoutes(services));
   app.use('/api', limiter(config.RATE_LIMIT_PER_MINUTE, 'global'));
   app.use(express.json({

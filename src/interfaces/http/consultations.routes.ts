@@ -26,9 +26,9 @@ export function consultationsRoutes(consultations: ConsultationsModule): Router 
   const router = Router();
 
   documentRoute({
-    method: 'get', path: '/api/webrtc/ice-servers', tags: ['Consultations'], auth: true,
+    method: 'get', path: '/api/webrtc/ice-servers', operationId: 'getIceServers', tags: ['Consultations'], auth: true,
     summary: 'STUN and (when configured) TURN servers with short-lived credentials for this user',
-    responses: { 200: iceServersSchema }, errors: [401],
+    responses: { 200: iceServersSchema },
   });
   router.get('/api/webrtc/ice-servers', requireAuth, (req, res) => {
     // Credentials are per user and short-lived: never cache them in a shared cache.
@@ -36,9 +36,9 @@ export function consultationsRoutes(consultations: ConsultationsModule): Router 
   });
 
   documentRoute({
-    method: 'get', path: '/api/consultations/{appointmentId}', tags: ['Consultations'], auth: true,
+    method: 'get', path: '/api/consultations/{appointmentId}', operationId: 'getConsultation', tags: ['Consultations'], auth: true,
     summary: 'The video consultation of an appointment (its patient and doctor, auditors, admins)',
-    params: appointmentParams, responses: { 200: consultationSchema }, errors: [400, 401, 404],
+    params: appointmentParams, responses: { 200: consultationSchema }, errors: [400, 404],
   });
   router.get('/api/consultations/:appointmentId', requireAuth, validate({ params: appointmentParams }), async (req, res) => {
     const { appointmentId } = req.valid.params as z.infer<typeof appointmentParams>;

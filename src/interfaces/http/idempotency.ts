@@ -4,7 +4,8 @@ import type { Clock } from '../../application/ports/clock.js';
 import type { IdempotencyStore } from '../../application/ports/idempotencyStore.js';
 import { sendProblem } from './problem.js';
 
-const KEY = /^[A-Za-z0-9_\-:.]{1,200}$/;
+/** What an Idempotency-Key may look like (also documented in the OpenAPI document). */
+export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_\-:.]{1,200}$/;
 
 /** The calls whose answers carry bearer tokens. */
 const SIGN_IN_PATHS = new Set(['/api/auth/login', '/api/auth/verify-otp']);
@@ -22,7 +23,7 @@ function eligible(req: Request): boolean {
 /** Claims the request's key for its body's fingerprint, or answers a repeat; the first answer is kept. */
 async function guard(store: IdempotencyStore, clock: Clock, fingerprint: string, req: Request, res: Response, next: NextFunction): Promise<void> {
   const key = req.get('idempotency-key') as string;
-  if (!KEY.test(key)) return sendProblem(res, 400, 'bad_idempotency_key', 'Idempotency-Key must be 1–200 characters of [A-Za-z0-9_-:.].');
+  if (!IDEMPOTENCY_KEY.test(key)) return sendProblem(res, 400, 'bad_idempotency_key', 'Idempotency-Key must be 1–200 characters of [A-Za-z0-9_-:.].');
   const scope = `${req.actor?.userId ?? 'anonymous'}|${req.method}|${req.baseUrl}${req.path}|${key}`;
   const claim = await store.claim(scope, fingerprint, clock.now());
   if (claim.outcome === 'mismatch') {

@@ -1,5 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV3, extendZodWithOpenApi, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z, type ZodType } from 'zod';
+import { IDEMPOTENCY_KEY } from './idempotency.js';
 
 type RouteParameter = NonNullable<RouteConfig['request']>['query'];
 
@@ -7,6 +8,7 @@ extendZodWithOpenApi(z);
 
 const registry = new OpenAPIRegistry();
 const documented = new Set<string>();
+const operationIds = new Set<string>();
 
 registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
 
@@ -19,21 +21,89 @@ export const problemSchema = z.object({
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 }).openapi('Problem');
 
+/** A JSON object of any shape (event data, replayed state): `type: object`, so it is never a bare `nullable`. */
+export const anyObject = z.record(z.string(), z.unknown()).openapi({ type: 'object', additionalProperties: true });
+
+// Every `/api` call passes the global limiter (draft-8 headers); the auth routes add their own.
+registry.registerComponent('headers', 'RateLimit', {
+  description: 'Requests left in the current window and seconds until it resets, per policy (e.g. `"global"; r=599; t=42`).',
+  required: true,
+  schema: { type: 'string' },
+});
+registry.registerComponent('headers', 'RateLimitPolicy', {
+  description: 'The limits that apply: quota and window in seconds (e.g. `"global"; q=600; w=60`).',
+  required: true,
+  schema: { type: 'string' },
+});
+registry.registerComponent('headers', 'RetryAfter', { description: 'Seconds to wait before retrying.', required: true, schema: { type: 'integer' } });
+registry.registerComponent('headers', 'IdempotentReplayed', {
+  description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key.',
+  schema: { type: 'string', enum: ['true'] },
+});
+const idempotencyKey = registry.registerParameter('IdempotencyKey', z.string().regex(IDEMPOTENCY_KEY).optional().openapi({
+  param: {
+    name: 'Idempotency-Key', in: 'header',
+    description: 'Makes the POST safe to retry: a repeat with the same key and body replays the first answer; '
+      + 'another body under the key is 422 `idempotency_key_reused`, a repeat while the first runs is 409 `idempotency_in_progress`.',
+  },
+}));
+
+const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
+const rateLimitHeaders = { RateLimit: ref('RateLimit'), 'RateLimit-Policy': ref('RateLimitPolicy') };
+
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  400: 'Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key',
+  401: 'Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)',
+  402: 'Payment Required',
+  403: 'Forbidden: the caller\'s role may not do this',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Content Too Large: the detail names the limit (JSON bodies 100 KiB; uploads per route)',
+  415: 'Unsupported Media Type: the detail names the content types the route takes',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests: wait `Retry-After` seconds',
+  503: 'Service Unavailable',
+};
+/** What a POST that takes Idempotency-Key adds to its own 409 and 422. */
+const IDEMPOTENCY_NOTES: Record<number, string> = {
+  409: '; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running',
+  422: '; or `idempotency_key_reused`: this Idempotency-Key was used with another body',
+};
+
 export interface RouteDoc {
   method: RouteConfig['method'];
   /** OpenAPI style, e.g. `/api/appointments/{id}`. */
   path: string;
+  /** Stable camelCase name of the operation; the typed client's function name. */
+  operationId: string;
   tags: string[];
   summary: string;
   auth?: boolean;
   body?: ZodType;
-  /** `multipart` documents a form upload instead of JSON. */
+  /** `multipart` documents a form upload instead of JSON; sign-up takes both. */
   multipart?: ZodType;
   query?: RouteParameter;
   params?: RouteParameter;
-  /** Status → response schema (or null for no body); problems are documented from `errors`. */
+  /** Status → response schema (or null for no JSON body); problems are documented from `errors`. */
   responses: Record<number, ZodType | null>;
+  /** The media types of a file a schema-less (null) success answer sends instead of JSON. */
+  files?: readonly string[];
+  /**
+   * The route's own refusals; those every route of its kind can answer are added here: 401 (a bad
+   * token), 400/413/415 (a body), 400/409/422 (Idempotency-Key on POSTs) and 429 (rate limits).
+   */
   errors?: number[];
+  /** POSTs answer Idempotency-Key unless this is false (sign-in answers carry tokens; see idempotency.ts). */
+  idempotent?: boolean;
+}
+
+/** The statuses any route like `doc` can answer besides its own, from the middleware in front of it. */
+function problemStatuses(doc: RouteDoc, idempotent: boolean): number[] {
+  // A sent-but-bad bearer token is refused on every route, public ones too (auth.middleware.ts).
+  const statuses = new Set([...(doc.errors ?? []), 401, 429]);
+  if (doc.body || doc.multipart) [400, 413, 415].forEach((s) => statuses.add(s));
+  if (idempotent) [400, 409, 422].forEach((s) => statuses.add(s));
+  return [...statuses].sort((a, b) => a - b);
 }
 
 /**
@@ -43,29 +113,45 @@ export interface RouteDoc {
 export function documentRoute(doc: RouteDoc): void {
   const key = `${doc.method} ${doc.path}`;
   if (documented.has(key)) return;
+  if (!/^[a-z][A-Za-z0-9]*$/.test(doc.operationId) || operationIds.has(doc.operationId)) {
+    throw new Error(`operationId ${doc.operationId} must be camelCase and used once`);
+  }
   documented.add(key);
+  operationIds.add(doc.operationId);
+  const idempotent = doc.method === 'post' && doc.idempotent !== false;
   const responses: RouteConfig['responses'] = {};
   for (const [status, schema] of Object.entries(doc.responses)) {
+    const headers = idempotent ? { ...rateLimitHeaders, 'Idempotent-Replayed': ref('IdempotentReplayed') } : rateLimitHeaders;
+    const file = { schema: { type: 'string' as const, format: 'binary' } };
     responses[status] = schema
-      ? { description: `HTTP ${status}`, content: { 'application/json': { schema } } }
-      : { description: `HTTP ${status}` };
+      ? { description: `HTTP ${status}`, headers, content: { 'application/json': { schema } } }
+      : { description: `HTTP ${status}`, headers, ...(doc.files ? { content: Object.fromEntries(doc.files.map((type) => [type, file])) } : {}) };
   }
-  for (const status of doc.errors ?? []) {
-    responses[String(status)] = { description: `HTTP ${status}`, content: { 'application/problem+json': { schema: problemSchema } } };
+  for (const status of problemStatuses(doc, idempotent)) {
+    responses[String(status)] = {
+      description: `${PROBLEM_DESCRIPTIONS[status] ?? `HTTP ${status}`}${idempotent ? IDEMPOTENCY_NOTES[status] ?? '' : ''}`,
+      headers: status === 429 ? { ...rateLimitHeaders, 'Retry-After': ref('RetryAfter') } : rateLimitHeaders,
+      content: { 'application/problem+json': { schema: problemSchema } },
+    };
   }
-  const body = doc.body
-    ? { content: { 'application/json': { schema: doc.body } } }
-    : doc.multipart ? { content: { 'multipart/form-data': { schema: doc.multipart } } } : undefined;
+  const content = {
+    ...(doc.body ? { 'application/json': { schema: doc.body } } : {}),
+    ...(doc.multipart ? { 'multipart/form-data': { schema: doc.multipart } } : {}),
+  };
   registry.registerPath({
     method: doc.method,
     path: doc.path,
+    operationId: doc.operationId,
     tags: doc.tags,
     summary: doc.summary,
-    security: doc.auth ? [{ bearer: [] }] : undefined,
+    // Public operations say so (`[]`) rather than leaving it to the reader to guess.
+    security: doc.auth ? [{ bearer: [] }] : [],
     request: {
-      body,
+      // Required unless the route reads a missing body as `{}` (e.g. cancel's optional reason).
+      body: Object.keys(content).length > 0 ? { content, required: !(doc.body ?? doc.multipart)!.safeParse({}).success } : undefined,
       query: doc.query,
       params: doc.params,
+      headers: idempotent ? z.object({ 'Idempotency-Key': idempotencyKey }) : undefined,
     },
     responses,
   });

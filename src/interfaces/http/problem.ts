@@ -3,7 +3,7 @@ import { MulterError } from 'multer';
 import { ZodError } from 'zod';
 import { DomainError, type DomainErrorKind } from '../../domain/shared/errors.js';
 import { ConcurrencyError, IdempotencyMismatchError } from '../../application/ports/eventStore.js';
-import { MalformedMultipart } from './multipartBody.js';
+import { FileTooLarge, MalformedMultipart } from './multipartBody.js';
 
 const STATUS: Record<DomainErrorKind, number> = {
   invalid: 400,
@@ -70,10 +70,14 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
     sendProblem(res, 422, 'idempotency_key_reused', 'This idempotency key was already used for a different request.');
     return;
   }
-  const e = error as { type?: string; status?: number; statusCode?: number; code?: string; expose?: boolean };
+  const e = error as { type?: string; status?: number; statusCode?: number; code?: string; expose?: boolean; limit?: number };
   // body-parser and multer errors carry their own status; they are the client's fault.
-  if (e.type === 'entity.too.large' || e.code === 'LIMIT_FILE_SIZE') {
-    sendProblem(res, 413, 'payload_too_large', 'The request body is too large.');
+  if (e.type === 'entity.too.large') {
+    sendProblem(res, 413, 'payload_too_large', `The request body is too large: JSON bodies may be at most ${(e.limit ?? 0) / 1024} KiB.`, { limitBytes: e.limit });
+    return;
+  }
+  if (error instanceof FileTooLarge) {
+    sendProblem(res, 413, 'payload_too_large', `The request body is too large: ${error.message}`, { limitBytes: error.limitBytes });
     return;
   }
   if (e.type === 'entity.parse.failed') {

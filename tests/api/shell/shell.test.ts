@@ -40,6 +40,20 @@ describe('the service shell', () => {
     expect(res.text).toContain('projection_lag_events');
   });
 
+  it('labels HTTP latency with the full route path, mount point included, refusals too', async () => {
+    // A 401 from the login route: the error leaves the mounted auth router before the answer is finished.
+    await request(t.http).post('/api/auth/login').send({ email: 'nobody@example.test', password: 'long enough pw' }).expect(401);
+    const metrics = (await request(t.http).get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/api\/auth\/login",status="401"/);
+    expect(metrics).not.toMatch(/route="\/login"/);
+  });
+
+  it('lets browser scripts read the rate-limit headers', async () => {
+    const res = await request(t.http).get('/api/doctors').set('Origin', 'http://localhost:5173').expect(200);
+    expect(res.headers.ratelimit).toBeDefined();
+    expect(String(res.headers['access-control-expose-headers']).split(',')).toEqual(expect.arrayContaining(['RateLimit', 'RateLimit-Policy', 'Retry-After']));
+  });
+
   it('answers unknown routes with a 404 problem', async () => {
     expectProblem(await request(t.http).get('/api/nothing-here'), 404);
   });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Services } from '../../../infrastructure/compositionRoot.js';
 import { requireAuth, requireRole } from '../auth.middleware.js';
 import { commandContext } from '../commandContext.js';
-import { documentRoute } from '../openapi.js';
+import { documentRoute, type RouteDoc } from '../openapi.js';
 import { validate } from '../validate.js';
 import {
   appointmentIdParams, appointmentSchema, bookBody, bookedSchema, cancelBody, emptyBody, historySchema, listQuery, refundSchema,
@@ -60,17 +60,17 @@ export function appointmentsRoutes(services: Services): Router {
     res.json({ events: await appointments.history(idOf(req), req.actor!) });
   });
 
-  const doc = (method: 'get' | 'post', path: string, summary: string, extra: Partial<Parameters<typeof documentRoute>[0]>) =>
-    documentRoute({ method, path: `/api/appointments${path}`, tags: ['Appointments'], auth: true, summary, responses: { 200: appointmentSchema }, ...extra });
-  doc('post', '', 'Hold a slot and open an appointment awaiting payment', { body: bookBody, responses: { 201: bookedSchema }, errors: [400, 401, 403, 404, 409] });
-  doc('get', '', 'Own appointments (patient\'s or doctor\'s)', { query: listQuery, responses: { 200: z.object({ items: z.array(appointmentSchema) }) }, errors: [400, 401] });
-  doc('get', '/{id}', 'One appointment (its parties only)', { params: appointmentIdParams, errors: [401, 404] });
-  doc('post', '/{id}/reschedule', 'Move to another free slot of the same doctor (≥ 2 h ahead)', { params: appointmentIdParams, body: rescheduleBody, errors: [400, 401, 404, 409] });
-  doc('post', '/{id}/cancel', 'Cancel; the refund follows the policy', {
-    params: appointmentIdParams, body: cancelBody, responses: { 200: z.object({ appointment: appointmentSchema, refund: refundSchema }) }, errors: [400, 401, 403, 404, 409],
+  const doc = (operationId: string, method: 'get' | 'post', path: string, summary: string, extra: Partial<RouteDoc>) =>
+    documentRoute({ method, path: `/api/appointments${path}`, operationId, tags: ['Appointments'], auth: true, summary, responses: { 200: appointmentSchema }, ...extra });
+  doc('bookSlot', 'post', '', 'Hold a slot and open an appointment awaiting payment', { body: bookBody, responses: { 201: bookedSchema }, errors: [400, 403, 404, 409] });
+  doc('listAppointments', 'get', '', 'Own appointments (patient\'s or doctor\'s)', { query: listQuery, responses: { 200: z.object({ items: z.array(appointmentSchema) }) }, errors: [400] });
+  doc('getAppointment', 'get', '/{id}', 'One appointment (its parties only)', { params: appointmentIdParams, errors: [404] });
+  doc('rescheduleAppointment', 'post', '/{id}/reschedule', 'Move to another free slot of the same doctor (≥ 2 h ahead)', { params: appointmentIdParams, body: rescheduleBody, errors: [400, 404, 409] });
+  doc('cancelAppointment', 'post', '/{id}/cancel', 'Cancel; the refund follows the policy', {
+    params: appointmentIdParams, body: cancelBody, responses: { 200: z.object({ appointment: appointmentSchema, refund: refundSchema }) }, errors: [400, 403, 404, 409],
   });
-  doc('post', '/{id}/complete', 'Doctor: the consultation took place', { params: appointmentIdParams, errors: [401, 403, 404, 409] });
-  doc('post', '/{id}/no-show', 'Doctor: the patient did not come (missed, no refund)', { params: appointmentIdParams, errors: [401, 403, 404, 409] });
-  doc('get', '/{id}/history', 'The appointment\'s events with metadata', { params: appointmentIdParams, responses: { 200: historySchema }, errors: [401, 404] });
+  doc('completeAppointment', 'post', '/{id}/complete', 'Doctor: the consultation took place', { params: appointmentIdParams, errors: [403, 404, 409] });
+  doc('markNoShow', 'post', '/{id}/no-show', 'Doctor: the patient did not come (missed, no refund)', { params: appointmentIdParams, errors: [403, 404, 409] });
+  doc('getAppointmentHistory', 'get', '/{id}/history', 'The appointment\'s events with metadata', { params: appointmentIdParams, responses: { 200: historySchema }, errors: [404] });
   return router;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { anyObject } from '../openapi.js';
 import { instant } from '../scheduling/scheduling.schemas.js';
 
 const STATUSES = ['pending_payment', 'confirmed', 'expired', 'cancelled', 'completed', 'missed'] as const;
@@ -26,7 +27,7 @@ export const refundSchema = z.object({ amountPaise: z.number().int(), destinatio
 
 export const historySchema = z.object({
   events: z.array(z.object({
-    position: z.number().int(), revision: z.number().int(), type: z.string(), data: z.unknown(),
+    position: z.number().int(), revision: z.number().int(), type: z.string(), data: anyObject,
     metadata: z.object({
       actor: z.object({ userId: z.string(), role: z.string() }), at: z.string(), correlationId: z.string(), causationId: z.string().nullable(),
     }),

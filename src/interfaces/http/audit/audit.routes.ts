@@ -4,7 +4,7 @@ import type { Services } from '../../../infrastructure/compositionRoot.js';
 import { auditQueries } from '../../../application/audit/auditQueries.js';
 import { NotFound } from '../../../domain/shared/errors.js';
 import { requireRole } from '../auth.middleware.js';
-import { documentRoute } from '../openapi.js';
+import { anyObject, documentRoute, type RouteDoc } from '../openapi.js';
 import { validate } from '../validate.js';
 import { appointmentIdParams, historySchema } from '../appointments/appointments.schemas.js';
 import { instant } from '../scheduling/scheduling.schemas.js';
@@ -55,17 +55,17 @@ export function auditRoutes(services: Services): Router {
     res.json({ items: services.projections.status(), lag: await services.projections.lag() });
   });
 
-  const doc = (method: 'get' | 'post', path: string, tags: string[], summary: string, extra: Partial<Parameters<typeof documentRoute>[0]>) =>
-    documentRoute({ method, path, tags, summary, auth: true, responses: { 200: z.object({}).passthrough() }, errors: [401, 403, 404], ...extra });
-  doc('get', '/api/audit/appointments/{id}/history', ['Audit'], 'An appointment\'s events with metadata', { params: appointmentIdParams, responses: { 200: historySchema } });
-  doc('get', '/api/audit/appointments/{id}/state', ['Audit'], 'An appointment replayed up to an instant', { params: appointmentIdParams, query: stateQuery });
-  doc('get', '/api/audit/streams/{streamId}/verify', ['Audit'], 'Check a stream\'s hash chain', {
+  const doc = (operationId: string, method: 'get' | 'post', path: string, tags: string[], summary: string, extra: Partial<RouteDoc>) =>
+    documentRoute({ method, path, operationId, tags, summary, auth: true, responses: { 200: anyObject }, errors: [403, 404], ...extra });
+  doc('getAuditedHistory', 'get', '/api/audit/appointments/{id}/history', ['Audit'], 'An appointment\'s events with metadata', { params: appointmentIdParams, responses: { 200: historySchema } });
+  doc('getAppointmentStateAt', 'get', '/api/audit/appointments/{id}/state', ['Audit'], 'An appointment replayed up to an instant', { params: appointmentIdParams, query: stateQuery });
+  doc('verifyStream', 'get', '/api/audit/streams/{streamId}/verify', ['Audit'], 'Check a stream\'s hash chain', {
     params: streamParams, responses: { 200: z.object({ valid: z.boolean(), events: z.number().int(), firstBrokenRevision: z.number().int().optional() }) },
   });
-  doc('get', '/api/audit/events', ['Audit'], 'The global event feed by position', { query: feedQuery, errors: [400, 401, 403] });
-  doc('post', '/api/admin/projections/rebuild', ['Operations'], 'Drop and replay a projection (or all)', {
+  doc('listEvents', 'get', '/api/audit/events', ['Audit'], 'The global event feed by position', { query: feedQuery, errors: [400, 403] });
+  doc('rebuildProjections', 'post', '/api/admin/projections/rebuild', ['Operations'], 'Drop and replay a projection (or all)', {
     body: rebuildBody, responses: { 202: z.object({ rebuilding: z.array(z.string()) }) },
   });
-  doc('get', '/api/admin/projections', ['Operations'], 'Projection positions, lag and errors', { errors: [401, 403] });
+  doc('listProjections', 'get', '/api/admin/projections', ['Operations'], 'Projection positions, lag and errors', { errors: [403] });
   return router;
 }

@@ -36,14 +36,14 @@ export function parkedEventsRoutes(services: Services): Router {
   });
 
   documentRoute({
-    method: 'get', path: '/api/admin/reactors/parked', tags: ['Operations'], auth: true,
+    method: 'get', path: '/api/admin/reactors/parked', operationId: 'listParkedEvents', tags: ['Operations'], auth: true,
     summary: 'Events reactors parked (could not handle), oldest first, with the reason and attempts',
-    query: parkedQuery, responses: { 200: z.object({ items: z.array(parkedSchema) }) }, errors: [400, 401, 403],
+    query: parkedQuery, responses: { 200: z.object({ items: z.array(parkedSchema) }) }, errors: [400, 403],
   });
   documentRoute({
-    method: 'post', path: '/api/admin/reactors/parked/{id}/retry', tags: ['Operations'], auth: true,
+    method: 'post', path: '/api/admin/reactors/parked/{id}/retry', operationId: 'retryParkedEvent', tags: ['Operations'], auth: true,
     summary: 'Deliver one parked event again: delivered, it leaves the list; failing, it stays with the new reason',
-    params: parkedParams, body: noBody, responses: { 200: retriedSchema }, errors: [400, 401, 403, 404],
+    params: parkedParams, body: noBody, responses: { 200: retriedSchema }, errors: [400, 403, 404],
   });
   return router;
 }

@@ -10,13 +10,14 @@ import { validate } from '../validate.js';
 import { authRateLimits } from './authRateLimits.js';
 import { avatarMultipart, sniffAvatar } from './avatarUpload.js';
 import {
-  acceptedSchema, emailOnlyBody, loginBody, resetPasswordBody, sessionSchema, signUpBody, userSchema, verifyOtpBody,
+  acceptedSchema, avatarFile, emailOnlyBody, loginBody, resetPasswordBody, sessionSchema, signUpBody, userSchema, verifyOtpBody,
   type SignUpBody,
 } from './identity.schemas.js';
 
 const jsonSignUp = signUpBody(false);
 const multipartSignUp = signUpBody(true);
 const DEFAULT_TIMEZONE = 'Asia/Kolkata';
+const SIGN_UP_TYPES = ['application/json', 'multipart/form-data'] as const;
 
 export function authRoutes(services: Services): Router {
   const { identity } = services;
@@ -26,7 +27,7 @@ export function authRoutes(services: Services): Router {
 
   // Sign-up mails a code too, so it shares the limits (multipart bodies are limited per address only).
   router.post('/signup', ...limited, avatarMultipart(), idempotentUpload(services.idempotency, services.clock), (req, res, next) => {
-    validate({ body: req.is('multipart/form-data') ? multipartSignUp : jsonSignUp })(req, res, next);
+    validate({ body: req.is('multipart/form-data') ? multipartSignUp : jsonSignUp, bodyTypes: SIGN_UP_TYPES })(req, res, next);
   }, async (req, res) => {
     const body = req.valid.body as SignUpBody;
     let avatar;
@@ -80,32 +81,34 @@ export function authRoutes(services: Services): Router {
 
 function document(): void {
   const tags = ['Auth'];
+  const [patientForm, doctorForm] = multipartSignUp.options;
+  const signUpForm = z.discriminatedUnion('role', [patientForm.extend({ avatar: avatarFile.optional() }), doctorForm.extend({ avatar: avatarFile.optional() })]);
   documentRoute({
-    method: 'post', path: '/api/auth/signup', tags, summary: 'Sign up as a patient or doctor (JSON, or multipart with an `avatar` image)',
-    body: jsonSignUp, responses: { 201: z.object({ userId: z.string(), verificationRequired: z.literal(true) }) }, errors: [400, 409, 413, 415],
+    method: 'post', path: '/api/auth/signup', operationId: 'signUp', tags, summary: 'Sign up as a patient or doctor (JSON, or multipart with an `avatar` image)',
+    body: jsonSignUp, multipart: signUpForm, responses: { 201: z.object({ userId: z.string(), verificationRequired: z.literal(true) }) }, errors: [409],
   });
   documentRoute({
-    method: 'post', path: '/api/auth/verify-otp', tags, summary: 'Confirm the e-mail address with the 6-digit code',
+    method: 'post', path: '/api/auth/verify-otp', operationId: 'verifyOtp', tags, idempotent: false, summary: 'Confirm the e-mail address with the 6-digit code',
     body: verifyOtpBody, responses: { 200: sessionSchema }, errors: [400, 429],
   });
   documentRoute({
-    method: 'post', path: '/api/auth/resend-otp', tags, summary: 'Send a new e-mail code (at most once a minute)',
+    method: 'post', path: '/api/auth/resend-otp', operationId: 'resendOtp', tags, summary: 'Send a new e-mail code (at most once a minute)',
     body: emailOnlyBody, responses: { 202: acceptedSchema }, errors: [400, 429],
   });
   documentRoute({
-    method: 'post', path: '/api/auth/login', tags, summary: 'Sign in with e-mail and password',
-    body: loginBody, responses: { 200: sessionSchema }, errors: [400, 401, 403, 429],
+    method: 'post', path: '/api/auth/login', operationId: 'login', tags, idempotent: false, summary: 'Sign in with e-mail and password',
+    body: loginBody, responses: { 200: sessionSchema }, errors: [400, 403, 429],
   });
   documentRoute({
-    method: 'post', path: '/api/auth/forgot-password', tags, summary: 'Mail a password-reset code',
+    method: 'post', path: '/api/auth/forgot-password', operationId: 'forgotPassword', tags, summary: 'Mail a password-reset code',
     body: emailOnlyBody, responses: { 202: acceptedSchema }, errors: [400, 429],
   });
   documentRoute({
-    method: 'post', path: '/api/auth/reset-password', tags, summary: 'Set a new password with the mailed code (revokes earlier tokens)',
+    method: 'post', path: '/api/auth/reset-password', operationId: 'resetPassword', tags, summary: 'Set a new password with the mailed code (revokes earlier tokens)',
     body: resetPasswordBody, responses: { 200: z.object({ passwordChanged: z.literal(true) }) }, errors: [400, 429],
   });
   documentRoute({
-    method: 'get', path: '/api/auth/me', tags, summary: 'The signed-in account', auth: true,
-    responses: { 200: userSchema }, errors: [401],
+    method: 'get', path: '/api/auth/me', operationId: 'getMe', tags, summary: 'The signed-in account', auth: true,
+    responses: { 200: userSchema },
   });
 }

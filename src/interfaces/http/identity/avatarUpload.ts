@@ -15,7 +15,7 @@ export function avatarMultipart(): RequestHandler {
   const upload = multipartBody(multer({
     storage: multer.memoryStorage(),
     limits: { fileSize: AVATAR_MAX_BYTES, files: 1, fields: 20, fieldSize: 4 * 1024, parts: 21 },
-  }).single('avatar'));
+  }).single('avatar'), AVATAR_MAX_BYTES);
   return (req, res, next) => (req.is('multipart/form-data') ? upload(req, res, next) : next());
 }
 

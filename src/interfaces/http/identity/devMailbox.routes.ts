@@ -13,7 +13,7 @@ export function devMailboxRoutes(mailbox: DevMailbox): Router {
     res.json({ items: mailbox.list(to) });
   });
   documentRoute({
-    method: 'get', path: '/api/dev/mailbox', tags: ['Development'], summary: 'E-mails held by the development mailbox (newest first)',
+    method: 'get', path: '/api/dev/mailbox', operationId: 'listDevMailbox', tags: ['Development'], summary: 'E-mails held by the development mailbox (newest first)',
     query: mailboxQuery,
     responses: { 200: z.object({ items: z.array(z.object({ to: z.string(), subject: z.string(), text: z.string(), at: z.string() })) }) },
     errors: [400],

@@ -45,6 +45,9 @@ export function signUpBody(multipart: boolean) {
   ]);
 }
 
+/** A file part, as OpenAPI describes one. */
+export const avatarFile = z.string().openapi({ type: 'string', format: 'binary' });
+
 export type SignUpBody = z.infer<ReturnType<typeof signUpBody>>;
 
 export const verifyOtpBody = z.strictObject({ email: emailField, otp: otpField });

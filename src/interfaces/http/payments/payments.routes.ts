@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Services } from '../../../infrastructure/compositionRoot.js';
 import { requireRole } from '../auth.middleware.js';
 import { commandContext } from '../commandContext.js';
@@ -31,17 +31,17 @@ export function paymentsRoutes(services: Services): Router {
   });
 
   documentRoute({
-    method: 'post', path: '/api/payments/initiate', tags: ['Payments'], auth: true,
+    method: 'post', path: '/api/payments/initiate', operationId: 'initiatePayment', tags: ['Payments'], auth: true,
     summary: 'Pay for a held appointment: razorpay (order), wallet (captured at once) or hybrid',
-    body: initiateBody, responses: { 201: initiatedSchema }, errors: [400, 401, 402, 403, 404, 409, 503],
+    body: initiateBody, responses: { 201: initiatedSchema }, errors: [400, 402, 403, 404, 409, 503],
   });
   documentRoute({
-    method: 'post', path: '/api/payments/verify', tags: ['Payments'], summary: 'Complete a checkout with the signed fields Razorpay hands the browser',
+    method: 'post', path: '/api/payments/verify', operationId: 'verifyPayment', tags: ['Payments'], summary: 'Complete a checkout with the signed fields Razorpay hands the browser',
     body: verifyBody, responses: { 200: verifiedSchema }, errors: [400, 404, 409, 503],
   });
   documentRoute({
-    method: 'post', path: '/api/payments/webhook', tags: ['Payments'], summary: 'Razorpay webhook (raw body, X-Razorpay-Signature); duplicates ignored',
-    responses: { 200: null }, errors: [400],
+    method: 'post', path: '/api/payments/webhook', operationId: 'receivePaymentWebhook', tags: ['Payments'], summary: 'Razorpay webhook (raw body, X-Razorpay-Signature); duplicates ignored',
+    responses: { 200: z.object({ received: z.literal(true) }) }, errors: [400, 413],
   });
   return router;
 }
@@ -56,7 +56,7 @@ export function razorpaySimulatorRoutes(services: Services): Router {
     res.json(simulator.checkout(orderId, outcome, { deliverWebhook }));
   });
   documentRoute({
-    method: 'post', path: '/api/dev/razorpay/checkout', tags: ['Development'],
+    method: 'post', path: '/api/dev/razorpay/checkout', operationId: 'simulateCheckout', tags: ['Development'],
     summary: 'Simulated Razorpay checkout: pays or fails an order, answers what the browser gets, sends the webhook',
     body: checkoutBody, responses: { 200: checkoutSchema }, errors: [400, 404, 409],
   });

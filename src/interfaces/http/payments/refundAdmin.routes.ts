@@ -47,14 +47,14 @@ export function refundAdminRoutes(services: Services): Router {
     });
 
   documentRoute({
-    method: 'get', path: '/api/admin/payments/refunds', tags: ['Operations'], auth: true,
+    method: 'get', path: '/api/admin/payments/refunds', operationId: 'listRefunds', tags: ['Operations'], auth: true,
     summary: 'Refunds by status, latest change first; `failed` ones carry the gateway\'s reason',
-    query: refundsQuery, responses: { 200: z.object({ items: z.array(refundSchema), page: z.number().int() }) }, errors: [400, 401, 403],
+    query: refundsQuery, responses: { 200: z.object({ items: z.array(refundSchema), page: z.number().int() }) }, errors: [400, 403],
   });
   documentRoute({
-    method: 'post', path: '/api/admin/payments/{paymentId}/refunds/{refundId}/retry', tags: ['Operations'], auth: true,
+    method: 'post', path: '/api/admin/payments/{paymentId}/refunds/{refundId}/retry', operationId: 'retryRefund', tags: ['Operations'], auth: true,
     summary: 'Retry a failed refund; the gateway gets the same idempotency key, so it pays at most once',
-    params: refundParams, body: noBody, responses: { 202: refundSchema }, errors: [400, 401, 403, 404, 409],
+    params: refundParams, body: noBody, responses: { 202: refundSchema }, errors: [400, 403, 404, 409],
   });
   return router;
 }

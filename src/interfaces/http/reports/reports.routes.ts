@@ -4,12 +4,12 @@ import { Router, type Request, type RequestHandler } from 'express';
 import multer from 'multer';
 import type { z } from 'zod';
 import type { Services } from '../../../infrastructure/compositionRoot.js';
-import { REPORT_MAX_BYTES } from '../../../application/reports/uploadReport.js';
+import { REPORT_EXTENSIONS, REPORT_MAX_BYTES } from '../../../application/reports/uploadReport.js';
 import { requireAuth, requireRole } from '../auth.middleware.js';
 import { commandContext } from '../commandContext.js';
 import { idempotentUpload } from '../idempotency.js';
 import { multipartBody } from '../multipartBody.js';
-import { documentRoute } from '../openapi.js';
+import { documentRoute, type RouteDoc } from '../openapi.js';
 import { sendProblem } from '../problem.js';
 import { validate } from '../validate.js';
 import {
@@ -37,7 +37,7 @@ const patientUpload: RequestHandler = async (req, res, next) => {
 const receiveFile = multipartBody(multer({
   storage: multer.memoryStorage(),
   limits: { fileSize: REPORT_MAX_BYTES, files: 1, fields: 5, fieldSize: 1024, parts: 6 },
-}).single('file'));
+}).single('file'), REPORT_MAX_BYTES);
 
 /** Medical reports and the assistant: `/api/reports`, `/api/chatbot`. */
 export function reportsRoutes(services: Services): Router {
@@ -45,7 +45,7 @@ export function reportsRoutes(services: Services): Router {
   const { reports, projections } = services;
   const idOf = (req: Request) => (req.valid.params as z.infer<typeof reportIdParams>).id;
 
-  router.post('/api/reports', patientUpload, receiveFile, idempotentUpload(services.idempotency, services.clock), validate({ body: uploadFields }), async (req, res) => {
+  router.post('/api/reports', patientUpload, receiveFile, idempotentUpload(services.idempotency, services.clock), validate({ body: uploadFields, bodyTypes: ['multipart/form-data'] }), async (req, res) => {
     if (!req.file) return sendProblem(res, 400, 'file_required', 'Send the report as the multipart field `file`.');
     const { title } = req.valid.body as z.infer<typeof uploadFields>;
     const outcome = await reports.uploadReport({ bytes: req.file.buffer, title, clientFileName: req.file.originalname }, commandContext(req));
@@ -91,25 +91,25 @@ export function reportsRoutes(services: Services): Router {
     res.json(await reports.chatbot(message, history ?? []));
   });
 
-  const doc = (method: 'get' | 'post', path: string, summary: string, extra: Partial<Parameters<typeof documentRoute>[0]>) =>
-    documentRoute({ method, path, tags: ['Reports'], auth: true, summary, responses: { 200: reportSchema }, ...extra });
-  doc('post', '/api/reports', 'Patient: upload a PDF/JPEG/PNG report (≤ 10 MiB, type read from content); analysis starts', {
-    multipart: uploadForm, responses: { 201: uploadedSchema }, errors: [400, 401, 403, 413, 415],
+  const doc = (operationId: string, method: 'get' | 'post', path: string, summary: string, extra: Partial<RouteDoc>) =>
+    documentRoute({ method, path, operationId, tags: ['Reports'], auth: true, summary, responses: { 200: reportSchema }, ...extra });
+  doc('uploadReport', 'post', '/api/reports', 'Patient: upload a PDF/JPEG/PNG report (≤ 10 MiB, type read from content); analysis starts', {
+    multipart: uploadForm, responses: { 201: uploadedSchema }, errors: [400, 403, 413, 415],
   });
-  doc('get', '/api/reports', 'Reports visible to me (patient: own; doctor: patients with a confirmed/completed appointment; auditor: metadata)', {
-    responses: { 200: reportListSchema }, errors: [401],
+  doc('listReports', 'get', '/api/reports', 'Reports visible to me (patient: own; doctor: patients with a confirmed/completed appointment; auditor: metadata)', {
+    responses: { 200: reportListSchema },
   });
-  doc('get', '/api/reports/{id}', 'One report with a short-lived download link and its analysis (auditors: metadata only)', {
-    params: reportIdParams, errors: [401, 404],
+  doc('getReport', 'get', '/api/reports/{id}', 'One report with a short-lived download link and its analysis (auditors: metadata only)', {
+    params: reportIdParams, errors: [404],
   });
-  doc('get', '/api/reports/files/{name}', 'Download a report file through its signed, expiring link (as an attachment)', {
-    auth: false, params: fileParams, query: fileLinkQuery, responses: { 200: null }, errors: [400, 404],
+  doc('downloadReportFile', 'get', '/api/reports/files/{name}', 'Download a report file through its signed, expiring link (as an attachment)', {
+    auth: false, params: fileParams, query: fileLinkQuery, responses: { 200: null }, files: Object.keys(REPORT_EXTENSIONS), errors: [400, 404],
   });
-  doc('post', '/api/reports/{id}/chat', 'Patient: ask about an analysed report (409 while analysing)', {
-    params: reportIdParams, body: chatBody, responses: { 200: chatAnswerSchema }, errors: [400, 401, 403, 404, 409, 503],
+  doc('askAboutReport', 'post', '/api/reports/{id}/chat', 'Patient: ask about an analysed report (409 while analysing)', {
+    params: reportIdParams, body: chatBody, responses: { 200: chatAnswerSchema }, errors: [400, 403, 404, 409, 503],
   });
-  doc('post', '/api/chatbot', 'Symptom triage chat for any signed-in user', {
-    body: chatbotBody, responses: { 200: chatbotAnswerSchema }, errors: [400, 401, 503],
+  doc('askChatbot', 'post', '/api/chatbot', 'Symptom triage chat for any signed-in user', {
+    body: chatbotBody, responses: { 200: chatbotAnswerSchema }, errors: [400, 503],
   });
   return router;
 }

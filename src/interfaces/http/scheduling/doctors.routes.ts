@@ -45,25 +45,25 @@ export function doctorsRoutes(services: Services): Router {
   });
 
   documentRoute({
-    method: 'get', path: '/api/doctors', tags: ['Doctors'], summary: 'Find doctors by specialization and name', query: doctorSearchQuery,
+    method: 'get', path: '/api/doctors', operationId: 'listDoctors', tags: ['Doctors'], summary: 'Find doctors by specialization and name', query: doctorSearchQuery,
     responses: { 200: z.object({ items: z.array(doctorSchema), page: z.number().int(), total: z.number().int() }) }, errors: [400],
   });
   documentRoute({
-    method: 'get', path: '/api/doctors/{doctorId}', tags: ['Doctors'], summary: 'One doctor', params: doctorIdParams,
+    method: 'get', path: '/api/doctors/{doctorId}', operationId: 'getDoctor', tags: ['Doctors'], summary: 'One doctor', params: doctorIdParams,
     responses: { 200: doctorSchema }, errors: [404],
   });
   documentRoute({
-    method: 'put', path: '/api/doctors/me/availability', tags: ['Doctors'], auth: true,
+    method: 'put', path: '/api/doctors/me/availability', operationId: 'publishAvailability', tags: ['Doctors'], auth: true,
     summary: 'Publish a weekly template in the doctor\'s time zone for N days ahead (idempotent)', body: availabilityBody,
-    responses: { 200: z.object({ published: z.number().int() }) }, errors: [400, 401, 403],
+    responses: { 200: z.object({ published: z.number().int() }) }, errors: [400, 403],
   });
   documentRoute({
-    method: 'get', path: '/api/doctors/{doctorId}/slots', tags: ['Doctors'], summary: 'A doctor\'s slots in a time range',
+    method: 'get', path: '/api/doctors/{doctorId}/slots', operationId: 'listDoctorSlots', tags: ['Doctors'], summary: 'A doctor\'s slots in a time range',
     params: doctorIdParams, query: slotsQuery, responses: { 200: z.object({ items: z.array(slotSchema) }) }, errors: [400],
   });
   documentRoute({
-    method: 'delete', path: '/api/doctors/me/slots/{slotId}', tags: ['Doctors'], auth: true, summary: 'Withdraw a free slot',
-    params: slotIdParams, responses: { 204: null }, errors: [401, 403, 404, 409],
+    method: 'delete', path: '/api/doctors/me/slots/{slotId}', operationId: 'withdrawSlot', tags: ['Doctors'], auth: true, summary: 'Withdraw a free slot',
+    params: slotIdParams, responses: { 204: null }, errors: [403, 404, 409],
   });
   return router;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import '../openapi.js'; // extends zod with .openapi() before the schemas below use it
 import { WEEKDAYS } from '../../../domain/scheduling/availability.js';
 
 const HHMM = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
@@ -7,7 +8,9 @@ const HHMM = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
  * compares with stored times.
  */
 export const instant = z.union([z.iso.datetime({ offset: true }), z.iso.datetime({ offset: true, precision: -1 })])
-  .transform((v) => new Date(v).toISOString());
+  .transform((v) => new Date(v).toISOString())
+  // Both branches are date-times (with or without seconds); one schema says so without a duplicate `anyOf`.
+  .openapi({ type: 'string', format: 'date-time' });
 
 export const doctorIdParams = z.strictObject({ doctorId: z.string().min(1).max(100) });
 export const slotIdParams = z.strictObject({ slotId: z.string().min(1).max(200) });

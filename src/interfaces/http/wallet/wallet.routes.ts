@@ -40,14 +40,14 @@ export function walletRoutes(services: Services): Router {
     res.status(201).json({ paymentId, razorpay });
   });
 
-  documentRoute({ method: 'get', path: '/api/wallet', tags: ['Wallet'], auth: true, summary: 'Balance, reserved and available (paise)', responses: { 200: walletSchema }, errors: [401] });
+  documentRoute({ method: 'get', path: '/api/wallet', operationId: 'getWallet', tags: ['Wallet'], auth: true, summary: 'Balance, reserved and available (paise)', responses: { 200: walletSchema } });
   documentRoute({
-    method: 'get', path: '/api/wallet/transactions', tags: ['Wallet'], auth: true, summary: 'Wallet ledger, newest first, 20 a page',
-    query: transactionsQuery, responses: { 200: transactionsSchema }, errors: [400, 401],
+    method: 'get', path: '/api/wallet/transactions', operationId: 'listWalletTransactions', tags: ['Wallet'], auth: true, summary: 'Wallet ledger, newest first, 20 a page',
+    query: transactionsQuery, responses: { 200: transactionsSchema }, errors: [400],
   });
   documentRoute({
-    method: 'post', path: '/api/wallet/topup', tags: ['Wallet'], auth: true, summary: 'Top up through a gateway order, completed by /api/payments/verify',
-    body: topUpBody, responses: { 201: topUpSchema }, errors: [400, 401, 403, 503],
+    method: 'post', path: '/api/wallet/topup', operationId: 'topUpWallet', tags: ['Wallet'], auth: true, summary: 'Top up through a gateway order, completed by /api/payments/verify',
+    body: topUpBody, responses: { 201: topUpSchema }, errors: [400, 403, 503],
   });
   return router;
 }
