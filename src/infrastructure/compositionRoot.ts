@@ -111,7 +111,7 @@ async function openStores(config: Config, log: Logger, timing: { processEvery: n
  * context. Each context contributes a module (commands, queries, projections, reactors, jobs).
  */
 export async function buildServices(config: Config, overrides: Overrides = {}) {
-  const log = overrides.log ?? createLogger(config.LOG_LEVEL);
+  const log = overrides.log ?? createLogger(config.LOG_LEVEL, config.LOG_FORMAT);
   const clock = overrides.clock ?? systemClock;
   const ids = overrides.ids ?? uuidIds;
   const metrics: Metrics = createMetrics();

@@ -15,6 +15,8 @@ const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PUBLIC_BASE_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Unset: pretty on a terminal outside production, JSON lines otherwise (log shippers read those). */
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
   CORS_ORIGINS: csv.default(['http://localhost:3000', 'http://localhost:5173']),
   DATA_DIR: z.string().default('./data'),
   SQLITE_SYNCHRONOUS: z.enum(['full', 'normal']).default('full'),
@@ -66,7 +68,8 @@ const LOCAL_RATE_LIMITS = { RATE_LIMIT_PER_MINUTE: 100_000, AUTH_RATE_LIMIT_PER_
 
 export type Env = z.infer<typeof envSchema>;
 
-export interface Config extends Omit<Env, 'RATE_LIMIT_PER_MINUTE' | 'AUTH_RATE_LIMIT_PER_MINUTE'> {
+export interface Config extends Omit<Env, 'RATE_LIMIT_PER_MINUTE' | 'AUTH_RATE_LIMIT_PER_MINUTE' | 'LOG_FORMAT'> {
+  LOG_FORMAT: 'pretty' | 'json';
   RATE_LIMIT_PER_MINUTE: number;
   AUTH_RATE_LIMIT_PER_MINUTE: number;
   dataDir: string;
@@ -79,8 +82,11 @@ export interface Config extends Omit<Env, 'RATE_LIMIT_PER_MINUTE' | 'AUTH_RATE_L
 
 export class ConfigError extends Error {}
 
-/** Parses the environment once; any bad value stops start-up with a message naming the variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Parses the environment once; any bad value stops start-up with a message naming the variable.
+ * `stdoutIsTerminal` picks the default log format: a person reading a terminal, or a program reading lines.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTerminal = process.stdout.isTTY === true): Config {
   const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
@@ -107,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const limits = production ? PRODUCTION_RATE_LIMITS : LOCAL_RATE_LIMITS;
   return {
     ...e,
+    LOG_FORMAT: e.LOG_FORMAT ?? (stdoutIsTerminal && !production ? 'pretty' : 'json'),
     RATE_LIMIT_PER_MINUTE: e.RATE_LIMIT_PER_MINUTE ?? limits.RATE_LIMIT_PER_MINUTE,
     AUTH_RATE_LIMIT_PER_MINUTE: e.AUTH_RATE_LIMIT_PER_MINUTE ?? limits.AUTH_RATE_LIMIT_PER_MINUTE,
     dataDir,

@@ -6,13 +6,42 @@ import { DomainError } from '../../domain/shared/errors.js';
 import { systemActor } from '../../domain/shared/event.js';
 import { emailField, passwordField } from '../http/identity/identity.schemas.js';
 
-const USAGE = 'Usage: npm run user:create -- --role admin|auditor --email E --password P|- [--name N]\n'
-  + '  --password - reads the password from standard input, keeping it out of the shell history and process list.';
+const USAGE = 'Usage: npm run user:create -- --role admin|auditor --email E --password - [--name N]\n'
+  + '  --password - reads the password from standard input (typed without echo on a terminal, or piped),\n'
+  + '  keeping it out of npm\'s echo of the command, the shell history and the process list.';
+
+const ARGUMENT_PASSWORD_WARNING = 'Warning: a password given on the command line is printed by npm and kept in the shell history;\n'
+  + '  use --password - to type or pipe it instead.';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** Reads a line from the terminal without showing it; Ctrl-C aborts. */
+function promptHidden(question: string): Promise<string> {
+  process.stderr.write(question);
+  process.stdin.setRawMode(true);
+  process.stdin.setEncoding('utf8');
+  let typed = '';
+  return new Promise((resolve) => {
+    const onData = (keys: string) => {
+      for (const key of keys) {
+        if (key === '\u0003') { process.stderr.write('\n'); process.exit(130); }
+        if (key === '\r' || key === '\n') {
+          process.stdin.setRawMode(false);
+          process.stdin.off('data', onData);
+          process.stdin.pause();
+          process.stderr.write('\n');
+          resolve(typed);
+          return;
+        }
+        typed = key === '\u007f' || key === '\b' ? typed.slice(0, -1) : typed + key;
+      }
+    };
+    process.stdin.on('data', onData);
+  });
 }
 
 /** Operator accounts are made here (and by the demo seed), never by sign-up. */
@@ -34,7 +63,8 @@ async function main(): Promise<number> {
     console.error(`${(error as Error).message}\n${USAGE}`);
     return 64;
   }
-  if (values.password === '-') values.password = await readStdin();
+  if (values.password === '-') values.password = process.stdin.isTTY ? await promptHidden('Password (not shown): ') : await readStdin();
+  else if (values.password !== undefined) console.error(ARGUMENT_PASSWORD_WARNING);
   const parsed = argsSchema.safeParse(values);
   if (!parsed.success) {
     console.error(`${parsed.error.issues.map((i) => `  --${i.path.join('.')}: ${i.message}`).join('\n')}\n${USAGE}`);

@@ -1,6 +1,8 @@
 import { ConfigError, loadConfig } from '../../infrastructure/config.js';
 import { startServer } from '../server.js';
 
+const DUPLICATE_SIGNAL_WINDOW_MS = 500;
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -18,16 +20,24 @@ async function main(): Promise<void> {
   log.info({ profile: config.profile, url: base }, 'HealthVision is listening');
   console.log(`\nHealthVision (${config.profile} profile) on ${base}\n  API docs: ${base}/api-docs\n  Ready:    ${base}/readyz`);
   if (config.NODE_ENV === 'development' && server.seedLines.length > 0) {
-    console.log(`\nDemo accounts (development only):\n${server.seedLines.map((l) => `  ${l}`).join('\n')}\n`);
+    console.log(`\nDemo accounts (development only):\n${server.seedLines.map((l) => `  ${l}`).join('\n')}`);
+  }
+  if (config.NODE_ENV === 'development' && config.seedDemo && config.profile === 'embedded') {
+    // The passwords are printed once and kept nowhere, so say how to get new ones on every start.
+    console.log(`\nDemo passwords are printed only on the first start of an empty store. New ones: stop, delete ${config.dataDir}, start again;\n` +
+      `  or reset one: POST ${base}/api/auth/forgot-password, then reset-password with the code from ${base}/api/dev/mailbox\n`);
   }
 
-  let signals = 0;
+  let firstSignalAt: number | null = null;
   const shutdown = (signal: string) => {
-    signals += 1;
-    if (signals > 1) {
+    if (firstSignalAt !== null) {
+      // Ctrl-C reaches the whole process group and a parent (npm, tsx) forwards its own copy at once:
+      // only a signal sent well after the first means "exit now".
+      if (performance.now() - firstSignalAt < DUPLICATE_SIGNAL_WINDOW_MS) return;
       log.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
+    firstSignalAt = performance.now();
     log.info({ signal }, 'shutting down gracefully');
     server.stop().then(() => process.exit(0), (error: unknown) => {
       log.error({ err: error }, 'shutdown failed');
