@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig } from '../../infrastructure/config.js';
+import { configOrReport, EXIT_CONFIG } from './cliConfig.js';
 import { backupSqliteFile, verifySqliteBackup } from '../../infrastructure/sqlite/onlineBackup.js';
 
 const USAGE = 'Usage: npm run backup -- <file>\n'
@@ -13,13 +13,8 @@ async function main(): Promise<number> {
     console.error(USAGE);
     return 64;
   }
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) { console.error(error.message); return 78; }
-    throw error;
-  }
+  const config = configOrReport();
+  if (!config) return EXIT_CONFIG;
   if (config.profile !== 'embedded') {
     console.error('The production profile keeps its events in EventStoreDB and its read models in MongoDB:\n'
       + 'back those up with their own tools (README, Operations → Backup and restore).');

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ConfigError, loadConfig } from '../../infrastructure/config.js';
+import { configOrReport, EXIT_CONFIG } from './cliConfig.js';
 import { buildServices } from '../../infrastructure/compositionRoot.js';
 import { DomainError } from '../../domain/shared/errors.js';
 import { systemActor } from '../../domain/shared/event.js';
@@ -71,13 +71,8 @@ async function main(): Promise<number> {
     return 64;
   }
   const { role, email, password, name } = parsed.data;
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) { console.error(error.message); return 78; }
-    throw error;
-  }
+  const config = configOrReport();
+  if (!config) return EXIT_CONFIG;
   const services = await buildServices({ ...config, LOG_LEVEL: 'warn' });
   try {
     // Only the read models: a server may be running on the same store, and its reactors and scheduler

@@ -1,19 +1,11 @@
-import { ConfigError, loadConfig } from '../../infrastructure/config.js';
+import { configOrReport, EXIT_CONFIG } from './cliConfig.js';
 import { startServer } from '../server.js';
 
 const DUPLICATE_SIGNAL_WINDOW_MS = 500;
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(78);
-    }
-    throw error;
-  }
+  const config = configOrReport();
+  if (!config) process.exit(EXIT_CONFIG);
   const server = await startServer(config);
   const { log } = server.services;
   const base = config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`;
