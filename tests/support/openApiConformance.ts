@@ -1,4 +1,5 @@
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Express } from 'express';
 
 /**
  * Holds observed HTTP answers to the OpenAPI document the service publishes: the status must be
@@ -30,30 +31,43 @@ export interface Observation {
   body: Buffer;
 }
 
+function record(req: IncomingMessage, res: ServerResponse, seen: Observation[]): void {
+  const chunks: Buffer[] = [];
+  const keep = (chunk: unknown) => { if (chunk && typeof chunk !== 'function') chunks.push(Buffer.from(chunk as Buffer)); };
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
+  res.write = ((chunk: unknown, ...rest: unknown[]) => { keep(chunk); return write(chunk, ...rest); }) as typeof res.write;
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => { keep(chunk); return end(chunk, ...rest); }) as typeof res.end;
+  const url = req.url ?? '/';
+  res.on('finish', () => seen.push({ method: req.method ?? 'GET', url, status: res.statusCode, headers: res.getHeaders(), body: Buffer.concat(chunks) }));
+}
+
 /** Wraps an app (for supertest) so every answer it gives is recorded, body included. */
 export function observing(app: RequestListener, seen: Observation[]): RequestListener {
   return (req, res) => {
-    const chunks: Buffer[] = [];
-    const keep = (chunk: unknown) => { if (chunk && typeof chunk !== 'function') chunks.push(Buffer.from(chunk as Buffer)); };
-    const write = res.write.bind(res) as (...args: unknown[]) => boolean;
-    const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
-    res.write = ((chunk: unknown, ...rest: unknown[]) => { keep(chunk); return write(chunk, ...rest); }) as typeof res.write;
-    res.end = ((chunk?: unknown, ...rest: unknown[]) => { keep(chunk); return end(chunk, ...rest); }) as typeof res.end;
-    const url = req.url ?? '/';
-    res.on('finish', () => seen.push({ method: req.method ?? 'GET', url, status: res.statusCode, headers: res.getHeaders(), body: Buffer.concat(chunks) }));
+    record(req, res, seen);
     app(req, res);
   };
 }
 
+/** Records every answer an express app gives from now on, however it is called (supertest, a listening server). */
+export function recordAnswers(app: Express, seen: Observation[]): void {
+  const target = app as unknown as { handle(req: IncomingMessage, res: ServerResponse, next?: unknown): void };
+  const handle = target.handle.bind(target);
+  target.handle = (req, res, next) => { record(req, res, seen); handle(req, res, next); };
+}
+
 /** The documented operation a request went to: literal segments win over parameters, as the routes are ordered. */
 export function operationFor(doc: OpenApiDocument, method: string, url: string): { path: string; operation: OperationDoc } | null {
-  const segments = new URL(url, 'http://x').pathname.split('/');
+  // The target as the router saw it: no dot-segment resolution, a trailing slash ignored, and a
+  // parameter never empty (`/api/doctors/` is the list, `/api/doctors//slots` no route at all).
+  const segments = url.split('?')[0].replace(/(.)\/$/, '$1').split('/');
   let best: { path: string; operation: OperationDoc; literals: number } | null = null;
   for (const [path, methods] of Object.entries(doc.paths)) {
     const operation = methods[method.toLowerCase()];
     const template = path.split('/');
     if (!operation || template.length !== segments.length) continue;
-    if (!template.every((part, i) => part.startsWith('{') || part === segments[i])) continue;
+    if (!template.every((part, i) => (part.startsWith('{') ? segments[i] !== '' : part === segments[i]))) continue;
     const literals = template.filter((part) => !part.startsWith('{')).length;
     if (!best || literals > best.literals) best = { path, operation, literals };
   }
@@ -114,4 +128,14 @@ export function conformance(doc: OpenApiDocument, seen: Observation): { operatio
     errors.push(`content type ${mediaType || '(none)'} is not one of ${Object.keys(response.content).join(', ')}`);
   }
   return { operationId: operation.operationId, errors };
+}
+
+/** Every observed answer of a documented operation that the document does not declare, one line each. */
+export function undeclaredAnswers(doc: OpenApiDocument, seen: Observation[]): string[] {
+  const lines = new Set<string>();
+  for (const observation of seen) {
+    const found = conformance(doc, observation);
+    for (const error of found?.errors ?? []) lines.add(`${observation.method} ${observation.url.split('?')[0]} → ${observation.status} (${found!.operationId}): ${error}`);
+  }
+  return [...lines];
 }

@@ -6,7 +6,9 @@ import { loadConfig, type Config } from '../../src/infrastructure/config.js';
 import { buildServices, type AdapterWrappers, type Services } from '../../src/infrastructure/compositionRoot.js';
 import { createHttpApp } from '../../src/interfaces/http/app.js';
 import { startServer, type RunningServer } from '../../src/interfaces/server.js';
+import { openApiDocument } from '../../src/interfaces/http/openapi.js';
 import { FakeClock } from './fakeClock.js';
+import { recordAnswers, undeclaredAnswers, type Observation, type OpenApiDocument } from './openApiConformance.js';
 
 export interface TestApp {
   services: Services;
@@ -52,12 +54,17 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const clock = options.clock ?? new FakeClock();
   const services = await buildServices(config, { clock: options.realClock ? undefined : clock, schedulerPollMs: 50, schedulerLockLifetimeMs: 2000, wrapAdapters: options.wrapAdapters });
   await services.start();
+  const http = createHttpApp(services);
+  // Every API test also checks the published document: each answer it saw must be declared there.
+  const seen: Observation[] = [];
+  recordAnswers(http, seen);
   return {
-    services, clock, config,
-    http: createHttpApp(services),
+    services, clock, config, http,
     close: async () => {
       await services.stop();
       if (owned) rmSync(dataDir, { recursive: true, force: true });
+      const undeclared = undeclaredAnswers(openApiDocument() as OpenApiDocument, seen);
+      if (undeclared.length > 0) throw new Error(`Answers the OpenAPI document does not declare:\n  ${undeclared.join('\n  ')}`);
     },
   };
 }

@@ -6,6 +6,10 @@ export type ClientOptions = {
 
 export type IdempotencyKey = string;
 
+export type Health = {
+    status: 'ok';
+};
+
 export type Problem = {
     type: string;
     title: string;
@@ -16,6 +20,14 @@ export type Problem = {
         path: string;
         message: string;
     }>;
+};
+
+export type Readiness = {
+    status: 'ready';
+    profile: 'embedded' | 'production';
+    lag: {
+        [key: string]: unknown;
+    };
 };
 
 export type Session = {
@@ -264,6 +276,85 @@ export type ChatbotAnswer = {
  */
 export type IdempotencyKey2 = IdempotencyKey;
 
+export type GetHealthData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/healthz';
+};
+
+export type GetHealthErrors = {
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+};
+
+export type GetHealthError = GetHealthErrors[keyof GetHealthErrors];
+
+export type GetHealthResponses = {
+    /**
+     * HTTP 200
+     */
+    200: Health;
+};
+
+export type GetHealthResponse = GetHealthResponses[keyof GetHealthResponses];
+
+export type GetReadinessData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/readyz';
+};
+
+export type GetReadinessErrors = {
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+    /**
+     * Service Unavailable
+     */
+    503: Problem;
+};
+
+export type GetReadinessError = GetReadinessErrors[keyof GetReadinessErrors];
+
+export type GetReadinessResponses = {
+    /**
+     * HTTP 200
+     */
+    200: Readiness;
+};
+
+export type GetReadinessResponse = GetReadinessResponses[keyof GetReadinessResponses];
+
+export type GetMetricsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/metrics';
+};
+
+export type GetMetricsErrors = {
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+};
+
+export type GetMetricsError = GetMetricsErrors[keyof GetMetricsErrors];
+
+export type GetMetricsResponses = {
+    /**
+     * HTTP 200
+     */
+    200: Blob | File;
+};
+
+export type GetMetricsResponse = GetMetricsResponses[keyof GetMetricsResponses];
+
 export type SignUpData = {
     body: {
         name: string;
@@ -321,6 +412,10 @@ export type SignUpErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type SignUpError = SignUpErrors[keyof SignUpErrors];
@@ -357,6 +452,10 @@ export type VerifyOtpErrors = {
      */
     401: Problem;
     /**
+     * Conflict
+     */
+    409: Problem;
+    /**
      * Content Too Large: the detail names the limit (JSON bodies 100 KiB; uploads per route)
      */
     413: Problem;
@@ -368,6 +467,10 @@ export type VerifyOtpErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type VerifyOtpError = VerifyOtpErrors[keyof VerifyOtpErrors];
@@ -425,6 +528,10 @@ export type ResendOtpErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type ResendOtpError = ResendOtpErrors[keyof ResendOtpErrors];
@@ -475,6 +582,10 @@ export type LoginErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type LoginError = LoginErrors[keyof LoginErrors];
@@ -532,6 +643,10 @@ export type ForgotPasswordErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type ForgotPasswordError = ForgotPasswordErrors[keyof ForgotPasswordErrors];
@@ -593,6 +708,10 @@ export type ResetPasswordErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type ResetPasswordError = ResetPasswordErrors[keyof ResetPasswordErrors];
@@ -624,6 +743,10 @@ export type GetMeErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type GetMeError = GetMeErrors[keyof GetMeErrors];
@@ -667,6 +790,10 @@ export type ChangeAvatarErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type ChangeAvatarError = ChangeAvatarErrors[keyof ChangeAvatarErrors];
@@ -704,6 +831,10 @@ export type ListDevMailboxErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type ListDevMailboxError = ListDevMailboxErrors[keyof ListDevMailboxErrors];
@@ -749,6 +880,10 @@ export type ListDoctorsErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type ListDoctorsError = ListDoctorsErrors[keyof ListDoctorsErrors];
@@ -777,6 +912,10 @@ export type GetDoctorData = {
 
 export type GetDoctorErrors = {
     /**
+     * Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key
+     */
+    400: Problem;
+    /**
      * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
      */
     401: Problem;
@@ -788,6 +927,10 @@ export type GetDoctorErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type GetDoctorError = GetDoctorErrors[keyof GetDoctorErrors];
@@ -842,6 +985,10 @@ export type PublishAvailabilityErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type PublishAvailabilityError = PublishAvailabilityErrors[keyof PublishAvailabilityErrors];
@@ -883,6 +1030,10 @@ export type ListDoctorSlotsErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type ListDoctorSlotsError = ListDoctorSlotsErrors[keyof ListDoctorSlotsErrors];
@@ -909,6 +1060,10 @@ export type WithdrawSlotData = {
 
 export type WithdrawSlotErrors = {
     /**
+     * Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key
+     */
+    400: Problem;
+    /**
      * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
      */
     401: Problem;
@@ -928,6 +1083,10 @@ export type WithdrawSlotErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type WithdrawSlotError = WithdrawSlotErrors[keyof WithdrawSlotErrors];
@@ -965,6 +1124,10 @@ export type ListAppointmentsErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type ListAppointmentsError = ListAppointmentsErrors[keyof ListAppointmentsErrors];
@@ -1032,6 +1195,10 @@ export type BookSlotErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type BookSlotError = BookSlotErrors[keyof BookSlotErrors];
@@ -1056,6 +1223,10 @@ export type GetAppointmentData = {
 
 export type GetAppointmentErrors = {
     /**
+     * Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key
+     */
+    400: Problem;
+    /**
      * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
      */
     401: Problem;
@@ -1067,6 +1238,10 @@ export type GetAppointmentErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type GetAppointmentError = GetAppointmentErrors[keyof GetAppointmentErrors];
@@ -1130,6 +1305,10 @@ export type RescheduleAppointmentErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type RescheduleAppointmentError = RescheduleAppointmentErrors[keyof RescheduleAppointmentErrors];
@@ -1197,6 +1376,10 @@ export type CancelAppointmentErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type CancelAppointmentError = CancelAppointmentErrors[keyof CancelAppointmentErrors];
@@ -1253,6 +1436,14 @@ export type CompleteAppointmentErrors = {
      */
     409: Problem;
     /**
+     * Content Too Large: the detail names the limit (JSON bodies 100 KiB; uploads per route)
+     */
+    413: Problem;
+    /**
+     * Unsupported Media Type: the detail names the content types the route takes
+     */
+    415: Problem;
+    /**
      * Unprocessable Content; or `idempotency_key_reused`: this Idempotency-Key was used with another body
      */
     422: Problem;
@@ -1260,6 +1451,10 @@ export type CompleteAppointmentErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type CompleteAppointmentError = CompleteAppointmentErrors[keyof CompleteAppointmentErrors];
@@ -1310,6 +1505,14 @@ export type MarkNoShowErrors = {
      */
     409: Problem;
     /**
+     * Content Too Large: the detail names the limit (JSON bodies 100 KiB; uploads per route)
+     */
+    413: Problem;
+    /**
+     * Unsupported Media Type: the detail names the content types the route takes
+     */
+    415: Problem;
+    /**
      * Unprocessable Content; or `idempotency_key_reused`: this Idempotency-Key was used with another body
      */
     422: Problem;
@@ -1317,6 +1520,10 @@ export type MarkNoShowErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type MarkNoShowError = MarkNoShowErrors[keyof MarkNoShowErrors];
@@ -1341,6 +1548,10 @@ export type GetAppointmentHistoryData = {
 
 export type GetAppointmentHistoryErrors = {
     /**
+     * Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key
+     */
+    400: Problem;
+    /**
      * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
      */
     401: Problem;
@@ -1352,6 +1563,10 @@ export type GetAppointmentHistoryErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type GetAppointmentHistoryError = GetAppointmentHistoryErrors[keyof GetAppointmentHistoryErrors];
@@ -1424,6 +1639,10 @@ export type InitiatePaymentErrors = {
      */
     429: Problem;
     /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+    /**
      * Service Unavailable
      */
     503: Problem;
@@ -1491,6 +1710,10 @@ export type VerifyPaymentErrors = {
      */
     429: Problem;
     /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+    /**
      * Service Unavailable
      */
     503: Problem;
@@ -1538,6 +1761,10 @@ export type ReceivePaymentWebhookErrors = {
      */
     413: Problem;
     /**
+     * Unsupported Media Type: the detail names the content types the route takes
+     */
+    415: Problem;
+    /**
      * Unprocessable Content; or `idempotency_key_reused`: this Idempotency-Key was used with another body
      */
     422: Problem;
@@ -1545,6 +1772,10 @@ export type ReceivePaymentWebhookErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type ReceivePaymentWebhookError = ReceivePaymentWebhookErrors[keyof ReceivePaymentWebhookErrors];
@@ -1610,6 +1841,10 @@ export type SimulateCheckoutErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type SimulateCheckoutError = SimulateCheckoutErrors[keyof SimulateCheckoutErrors];
@@ -1652,6 +1887,10 @@ export type ListRefundsErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type ListRefundsError = ListRefundsErrors[keyof ListRefundsErrors];
@@ -1723,6 +1962,10 @@ export type RetryRefundErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type RetryRefundError = RetryRefundErrors[keyof RetryRefundErrors];
@@ -1752,6 +1995,10 @@ export type GetWalletErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type GetWalletError = GetWalletErrors[keyof GetWalletErrors];
@@ -1787,6 +2034,10 @@ export type ListWalletTransactionsErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type ListWalletTransactionsError = ListWalletTransactionsErrors[keyof ListWalletTransactionsErrors];
@@ -1849,6 +2100,10 @@ export type TopUpWalletErrors = {
      */
     429: Problem;
     /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+    /**
      * Service Unavailable
      */
     503: Problem;
@@ -1876,6 +2131,10 @@ export type GetAuditedHistoryData = {
 
 export type GetAuditedHistoryErrors = {
     /**
+     * Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key
+     */
+    400: Problem;
+    /**
      * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
      */
     401: Problem;
@@ -1891,6 +2150,10 @@ export type GetAuditedHistoryErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type GetAuditedHistoryError = GetAuditedHistoryErrors[keyof GetAuditedHistoryErrors];
@@ -1917,6 +2180,10 @@ export type GetAppointmentStateAtData = {
 
 export type GetAppointmentStateAtErrors = {
     /**
+     * Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key
+     */
+    400: Problem;
+    /**
      * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
      */
     401: Problem;
@@ -1932,6 +2199,10 @@ export type GetAppointmentStateAtErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type GetAppointmentStateAtError = GetAppointmentStateAtErrors[keyof GetAppointmentStateAtErrors];
@@ -1958,6 +2229,10 @@ export type VerifyStreamData = {
 
 export type VerifyStreamErrors = {
     /**
+     * Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key
+     */
+    400: Problem;
+    /**
      * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
      */
     401: Problem;
@@ -1973,6 +2248,10 @@ export type VerifyStreamErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type VerifyStreamError = VerifyStreamErrors[keyof VerifyStreamErrors];
@@ -2018,6 +2297,10 @@ export type ListEventsErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type ListEventsError = ListEventsErrors[keyof ListEventsErrors];
@@ -2085,6 +2368,10 @@ export type RebuildProjectionsErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type RebuildProjectionsError = RebuildProjectionsErrors[keyof RebuildProjectionsErrors];
@@ -2120,6 +2407,10 @@ export type ListProjectionsErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type ListProjectionsError = ListProjectionsErrors[keyof ListProjectionsErrors];
@@ -2162,6 +2453,10 @@ export type ListParkedEventsErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type ListParkedEventsError = ListParkedEventsErrors[keyof ListParkedEventsErrors];
@@ -2231,6 +2526,10 @@ export type RetryParkedEventErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type RetryParkedEventError = RetryParkedEventErrors[keyof RetryParkedEventErrors];
@@ -2263,6 +2562,10 @@ export type ListReportsErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type ListReportsError = ListReportsErrors[keyof ListReportsErrors];
@@ -2325,6 +2628,10 @@ export type UploadReportErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type UploadReportError = UploadReportErrors[keyof UploadReportErrors];
@@ -2349,6 +2656,10 @@ export type GetReportData = {
 
 export type GetReportErrors = {
     /**
+     * Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key
+     */
+    400: Problem;
+    /**
      * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
      */
     401: Problem;
@@ -2360,6 +2671,10 @@ export type GetReportErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type GetReportError = GetReportErrors[keyof GetReportErrors];
@@ -2402,6 +2717,10 @@ export type DownloadReportFileErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type DownloadReportFileError = DownloadReportFileErrors[keyof DownloadReportFileErrors];
@@ -2470,6 +2789,10 @@ export type AskAboutReportErrors = {
      */
     429: Problem;
     /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+    /**
      * Service Unavailable
      */
     503: Problem;
@@ -2535,6 +2858,10 @@ export type AskChatbotErrors = {
      */
     429: Problem;
     /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+    /**
      * Service Unavailable
      */
     503: Problem;
@@ -2567,6 +2894,10 @@ export type GetIceServersErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type GetIceServersError = GetIceServersErrors[keyof GetIceServersErrors];
@@ -2612,6 +2943,10 @@ export type GetConsultationErrors = {
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
 };
 
 export type GetConsultationError = GetConsultationErrors[keyof GetConsultationErrors];

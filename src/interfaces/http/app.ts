@@ -23,6 +23,7 @@ import { consultationsRoutes } from './consultations.routes.js';
 import { reportsRoutes } from './reports/reports.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9\-_.:]{1,100}$/;
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 /** Rate limiting answers in the same problem+json shape as every other error. */
 export function limiter(perMinute: number, keyPrefix: string) {
@@ -80,6 +81,9 @@ export function createHttpApp(services: Services): Express {
   app.use('/api', limiter(config.RATE_LIMIT_PER_MINUTE, 'global'));
   app.use(express.json({
     limit: '100kb',
+    // Only methods whose routes read a body parse one: a body sent with a GET or DELETE has no meaning
+    // here and is ignored rather than refused.
+    type: (req) => BODY_METHODS.has(req.method ?? '') && Boolean((req as express.Request).is('application/json')),
     verify: (req, _res, buf) => { (req as express.Request).rawBody = buf; },
   }));
   app.use((req, _res, next) => { req.valid = {}; next(); });

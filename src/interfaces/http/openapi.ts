@@ -35,7 +35,8 @@ registry.registerComponent('headers', 'RateLimitPolicy', {
   required: true,
   schema: { type: 'string' },
 });
-registry.registerComponent('headers', 'RetryAfter', { description: 'Seconds to wait before retrying.', required: true, schema: { type: 'integer' } });
+// Rate limits send it; a lock that waits for an action instead of time (a new OTP code) cannot.
+registry.registerComponent('headers', 'RetryAfter', { description: 'Seconds to wait before retrying (sent by every rate limit).', schema: { type: 'integer' } });
 registry.registerComponent('headers', 'IdempotentReplayed', {
   description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key.',
   schema: { type: 'string', enum: ['true'] },
@@ -62,6 +63,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   415: 'Unsupported Media Type: the detail names the content types the route takes',
   422: 'Unprocessable Content',
   429: 'Too Many Requests: wait `Retry-After` seconds',
+  500: 'Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)',
   503: 'Service Unavailable',
 };
 /** What a POST that takes Idempotency-Key adds to its own 409 and 422. */
@@ -95,13 +97,17 @@ export interface RouteDoc {
   errors?: number[];
   /** POSTs answer Idempotency-Key unless this is false (sign-in answers carry tokens; see idempotency.ts). */
   idempotent?: boolean;
+  /** Served ahead of the `/api` middleware (probes, metrics): no rate limit, no token check, none of their answers. */
+  operational?: boolean;
 }
 
 /** The statuses any route like `doc` can answer besides its own, from the middleware in front of it. */
 function problemStatuses(doc: RouteDoc, idempotent: boolean): number[] {
   // A sent-but-bad bearer token is refused on every route, public ones too (auth.middleware.ts).
-  const statuses = new Set([...(doc.errors ?? []), 401, 429]);
-  if (doc.body || doc.multipart) [400, 413, 415].forEach((s) => statuses.add(s));
+  const statuses = new Set([...(doc.errors ?? []), 500, ...(doc.operational ? [] : [401, 429])]);
+  // Every POST, PUT and PATCH reads a JSON body if one is sent, whether or not the route takes fields.
+  if (doc.body || doc.multipart || ['post', 'put', 'patch'].includes(doc.method)) [400, 413, 415].forEach((s) => statuses.add(s));
+  if (doc.params || doc.query) statuses.add(400);
   if (idempotent) [400, 409, 422].forEach((s) => statuses.add(s));
   return [...statuses].sort((a, b) => a - b);
 }
@@ -120,8 +126,9 @@ export function documentRoute(doc: RouteDoc): void {
   operationIds.add(doc.operationId);
   const idempotent = doc.method === 'post' && doc.idempotent !== false;
   const responses: RouteConfig['responses'] = {};
+  const limitHeaders = doc.operational ? {} : rateLimitHeaders;
   for (const [status, schema] of Object.entries(doc.responses)) {
-    const headers = idempotent ? { ...rateLimitHeaders, 'Idempotent-Replayed': ref('IdempotentReplayed') } : rateLimitHeaders;
+    const headers = idempotent ? { ...limitHeaders, 'Idempotent-Replayed': ref('IdempotentReplayed') } : limitHeaders;
     const file = { schema: { type: 'string' as const, format: 'binary' } };
     responses[status] = schema
       ? { description: `HTTP ${status}`, headers, content: { 'application/json': { schema } } }
@@ -130,7 +137,7 @@ export function documentRoute(doc: RouteDoc): void {
   for (const status of problemStatuses(doc, idempotent)) {
     responses[String(status)] = {
       description: `${PROBLEM_DESCRIPTIONS[status] ?? `HTTP ${status}`}${idempotent ? IDEMPOTENCY_NOTES[status] ?? '' : ''}`,
-      headers: status === 429 ? { ...rateLimitHeaders, 'Retry-After': ref('RetryAfter') } : rateLimitHeaders,
+      headers: status === 429 ? { ...rateLimitHeaders, 'Retry-After': ref('RetryAfter') } : limitHeaders,
       content: { 'application/problem+json': { schema: problemSchema } },
     };
   }

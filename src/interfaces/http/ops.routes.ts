@@ -1,13 +1,29 @@
 import { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { Services } from '../../infrastructure/compositionRoot.js';
-import { openApiDocument } from './openapi.js';
+import { z } from 'zod';
+import { anyObject, documentRoute, openApiDocument } from './openapi.js';
 import { sendProblem } from './problem.js';
 
 /** Projections further behind than this make the instance not ready. */
 const READY_MAX_LAG_EVENTS = 1000;
 
+const healthSchema = z.object({ status: z.literal('ok') }).openapi('Health');
+const readySchema = z.object({ status: z.literal('ready'), profile: z.enum(['embedded', 'production']), lag: anyObject }).openapi('Readiness');
+
+function documentOperations(): void {
+  const common = { tags: ['Operations'], operational: true };
+  documentRoute({ ...common, method: 'get', path: '/healthz', operationId: 'getHealth', summary: 'Liveness: the process answers', responses: { 200: healthSchema } });
+  documentRoute({
+    ...common, method: 'get', path: '/readyz', operationId: 'getReadiness',
+    summary: 'Readiness: stores reachable, projections caught up and not failing (503 problem with `lag` and `failing` otherwise)',
+    responses: { 200: readySchema }, errors: [503],
+  });
+  documentRoute({ ...common, method: 'get', path: '/metrics', operationId: 'getMetrics', summary: 'Prometheus metrics (text exposition format)', responses: { 200: null }, files: ['text/plain'] });
+}
+
 export function opsRoutes(services: Services): Router {
+  documentOperations();
   const router = Router();
   router.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
 

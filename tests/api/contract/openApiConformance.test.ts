@@ -158,6 +158,16 @@ describe('a tour of every documented operation', () => {
     await http().get('/api/wallet/transactions').query({ page: 1 }).set(as(patient)).expect(200);
     await http().post('/api/wallet/topup').set(as(patient)).send({ amountPaise: 10_000 }).expect(201);
     await http().post('/api/wallet/topup').set(as(patient)).send({ amountPaise: 1 }).expect(400);
+
+    // A client racing itself: the same key sent again while the first request still runs is 409.
+    const racing = async (attempt: number): Promise<number[]> => {
+      const send = () => http().post('/api/wallet/topup').set(as(patient)).set('Idempotency-Key', `conformance-race-${attempt}`).send({ amountPaise: 10_000 });
+      return (await Promise.all([send(), send(), send()])).map((r) => r.status);
+    };
+    let statuses: number[] = [];
+    for (let attempt = 0; attempt < 20 && !statuses.includes(409); attempt += 1) statuses = await racing(attempt);
+    expect(statuses).toContain(409);
+    expect(statuses).toContain(201);
   });
 
   it('reports and the chatbot', async () => {
@@ -196,6 +206,10 @@ describe('a tour of every documented operation', () => {
     await http().get('/api/admin/payments/refunds').query({ status: 'completed' }).set(as(auditor)).expect(200);
     await http().post('/api/admin/payments/pay-x/refunds/refund-x/retry').set(as(admin)).send({}).expect(404);
     await http().get('/api/dev/mailbox').query({ to: 'nobody@example.test' }).expect(200);
+    await http().get('/healthz').expect(200);
+    await http().get('/readyz').expect(200);
+    const metrics = await http().get('/metrics').expect(200);
+    expect(metrics.text).toContain('healthvision_');
   });
 
   it('rate limits', async () => {
@@ -216,7 +230,7 @@ describe('the document against what was observed', () => {
     expect(conformance(doc, answer(418, {}))?.errors).toEqual(['status 418 is not declared']);
     expect(conformance(doc, answer(200, { balancePaise: 1, reservedPaise: 0, availablePaise: 1 }, {}))?.errors).toHaveLength(2);
     expect(conformance(doc, answer(200, { balancePaise: 'one', reservedPaise: 0 }))?.errors).toEqual(['$.availablePaise: required', '$.balancePaise: expected integer, got string']);
-    expect(conformance(doc, { ...answer(200, {}), url: '/healthz' })).toBeNull();
+    expect(conformance(doc, { ...answer(200, {}), url: '/nowhere' })).toBeNull();
   });
 
   it('declares every status, required header and JSON body the tour saw', () => {

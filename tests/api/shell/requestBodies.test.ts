@@ -27,6 +27,13 @@ describe('a body that is not of the type a route reads', () => {
     });
   });
 
+  it('a body sent with a GET is ignored: a read answers as without one, whatever the bytes', async () => {
+    for (const [contentType, body] of [['application/json', '{not json'], ['application/json; charset=koi8-r', '{}'], ['text/plain', 'x']]) {
+      const res = await request(t.http).get('/api/auth/me').set(bearer(patient)).set('Content-Type', contentType).send(body);
+      expect({ status: res.status, email: res.body.email }).toEqual({ status: 200, email: patient.email });
+    }
+  });
+
   it('a body without any Content-Type is 415 too', async () => {
     const res = await request(t.http).post('/api/auth/login').unset('Content-Type').send(Buffer.from('{"email":"a@example.test"}'));
     expect(problem(res)).toMatchObject({ status: 415, code: 'unsupported_media_type' });

@@ -89,7 +89,7 @@ function document(): void {
   });
   documentRoute({
     method: 'post', path: '/api/auth/verify-otp', operationId: 'verifyOtp', tags, idempotent: false, summary: 'Confirm the e-mail address with the 6-digit code',
-    body: verifyOtpBody, responses: { 200: sessionSchema }, errors: [400, 429],
+    body: verifyOtpBody, responses: { 200: sessionSchema }, errors: [400, 409, 429],
   });
   documentRoute({
     method: 'post', path: '/api/auth/resend-otp', operationId: 'resendOtp', tags, summary: 'Send a new e-mail code (at most once a minute)',
