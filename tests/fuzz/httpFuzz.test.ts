@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -18,13 +18,20 @@ import { DIABETIC_PANEL, labReportPdf, tinyPng } from '../support/sampleReports.
  * process or leak a stack". Reproduce a failure with the seed it prints: `FUZZ_SEED=<seed> npx jest ...`.
  */
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
+/**
+ * `npm run fuzz` sets FUZZ_REQUESTS (at least that many single requests, spread evenly over the routes,
+ * with FUZZ_BUDGET_SECONDS to send them in) and FUZZ_REPORT (a JSON summary); `npm test` runs a sample.
+ */
+const TARGET_REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 0);
+const BUDGET_SCALE = process.env.FUZZ_BUDGET_SECONDS ? Number(process.env.FUZZ_BUDGET_SECONDS) / 37 : 1;
+const REPORT = process.env.FUZZ_REPORT;
 /** Requests per route; the whole file stays well under 40 s on a shared two-core machine. */
 const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS ?? 60);
 const BURSTS_PER_ROUTE = Number(process.env.FUZZ_BURSTS ?? 10);
-const ROUTE_TIME_LIMIT_MS = 2_500;
+const ROUTE_TIME_LIMIT_MS = 2_500 * BUDGET_SCALE;
 /** Wall-clock budgets for the two fuzz loops, shared out among the routes, so a loaded machine shortens runs instead of timing out. */
-const SINGLE_BUDGET_MS = 25_000;
-const BURST_BUDGET_MS = 12_000;
+const SINGLE_BUDGET_MS = 25_000 * BUDGET_SCALE;
+const BURST_BUDGET_MS = 12_000 * BUDGET_SCALE;
 const REQUEST_TIMEOUT_MS = 10_000;
 
 /** The time a route may take: its fair share of what is left of the budget, at most ROUTE_TIME_LIMIT_MS. */
@@ -69,14 +76,20 @@ const files: Buffer[] = [];
 const crashes: unknown[] = [];
 const onCrash = (error: unknown) => { crashes.push(error); };
 
+const sent = { requests: 0, singles: 0, fiveHundreds: 0 };
+
 function send(req: FuzzRequest): Promise<Answer> {
+  sent.requests += 1;
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { ...req.headers };
     if (req.body) headers['content-length'] = req.body.length;
     const outgoing = httpRequest({ ...base, agent, method: req.method, path: req.path, headers, timeout: REQUEST_TIMEOUT_MS }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => {
+        if ((res.statusCode ?? 0) >= 500) sent.fiveHundreds += 1;
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') });
+      });
       res.on('error', reject);
     });
     outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
@@ -423,6 +436,7 @@ function storedFiles(): Set<string> {
 async function exchange(req: FuzzRequest): Promise<void> {
   const before = await head();
   const filesBefore = storedFiles();
+  sent.singles += 1;
   const answer = await send(req);
   const appended = (await head()) === before ? [] : await t.services.events.readAll({ fromPosition: before });
   // A reactor's follow-up to an earlier request may land meanwhile; it carries that request's id, not this one's.
@@ -521,10 +535,12 @@ describe('HTTP fuzz: hostile input on every documented route', () => {
 
   it('answers every request below 500, refusals as problem+json without a stack, and refusals change nothing', async () => {
     const failures: string[] = [];
-    const deadline = Date.now() + SINGLE_BUDGET_MS;
+    const started = Date.now();
+    const deadline = started + SINGLE_BUDGET_MS;
+    const runs = Math.max(RUNS_PER_ROUTE, Math.ceil(TARGET_REQUESTS / ops.length));
     for (const [i, op] of ops.entries()) {
       const result = await fc.check(fc.asyncProperty(requestFor(op), exchange), {
-        seed: SEED, numRuns: RUNS_PER_ROUTE, interruptAfterTimeLimit: routeTimeLimit(deadline, ops.length - i), markInterruptAsFailure: false,
+        seed: SEED, numRuns: runs, interruptAfterTimeLimit: routeTimeLimit(deadline, ops.length - i), markInterruptAsFailure: false,
       });
       if (result.failed) {
         const why = result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
@@ -533,11 +549,20 @@ describe('HTTP fuzz: hostile input on every documented route', () => {
       const health = await send({ method: 'GET', path: '/healthz', headers: {} });
       if (health.status !== 200) failures.push(`/healthz answered ${health.status} after fuzzing ${op.method} ${op.path}`);
     }
+    if (REPORT) {
+      const alive = (await send({ method: 'GET', path: '/healthz', headers: {} })).status === 200;
+      const summary = { seed: SEED, routes: ops.length, requests: sent.singles, fiveHundreds: sent.fiveHundreds, routesBreakingRules: failures.length, crashes: crashes.length, alive, seconds: Math.round((Date.now() - started) / 1000) };
+      writeFileSync(REPORT, `${JSON.stringify(summary, null, 2)}\n`);
+      process.stdout.write(`fuzz: ${summary.requests} requests over ${summary.routes} routes in ${summary.seconds} s: ${summary.fiveHundreds} answers ≥ 500, `
+        + `${summary.routesBreakingRules} routes breaking the rules (5xx, stack, non-problem refusal, refusal that changed something), ${alive ? 'process alive' : 'PROCESS DOWN'} (seed ${SEED})\n`);
+    }
     if (failures.length > 0) {
       throw new Error(`${failures.length} route(s) broke the rules (reproduce with FUZZ_SEED=${SEED}):\n\n${failures.join('\n\n')}`);
     }
     expect(crashes).toEqual([]);
-  }, 120_000);
+    // A run asked for N requests must have sent them, not given up early on a slow machine.
+    expect(sent.singles).toBeGreaterThanOrEqual(TARGET_REQUESTS);
+  }, SINGLE_BUDGET_MS + 95_000);
 });
 
 describe('HTTP fuzz: the same hostile request several times at once', () => {
@@ -565,7 +590,7 @@ describe('HTTP fuzz: the same hostile request several times at once', () => {
     }
     if (failures.length > 0) throw new Error(`${failures.length} route(s) broke the rules (reproduce with FUZZ_SEED=${SEED}):\n\n${failures.join('\n\n')}`);
     expect((await send({ method: 'GET', path: '/healthz', headers: {} })).status).toBe(200);
-  }, 60_000);
+  }, BURST_BUDGET_MS + 48_000);
 });
 
 describe('counterexamples the fuzz found, pinned', () => {

@@ -23,6 +23,8 @@ export interface ServiceProcess {
   output(): string;
   /** SIGTERM, then SIGKILL if it has not exited within `graceMs`; answers the exit code. */
   stop(graceMs?: number): Promise<number | null>;
+  /** SIGKILL at once, as a crash or an OOM kill would: no shutdown code runs. */
+  kill(): Promise<void>;
 }
 
 /** Test defaults: quiet, fast hashing, limits no test of one address reaches. `env` goes on top. */
@@ -50,6 +52,11 @@ export async function startServiceProcess(name: string, env: Record<string, stri
       const code = await exited;
       clearTimeout(killer);
       return code;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
     },
   };
   const deadline = Date.now() + timeoutMs;

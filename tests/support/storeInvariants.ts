@@ -118,6 +118,22 @@ export function slotViolations(facts: StoreFacts, now: string): string[] {
   return violations;
 }
 
+/**
+ * Every hold that lapsed more than `graceMs` ago has been released: its slot is free again and its unpaid
+ * appointment expired (the compensating job and the sweep did their work, restarts or not).
+ */
+export function lapsedHoldViolations(facts: StoreFacts, now: string, graceMs: number): string[] {
+  const overdue = (expiresAt: string) => Date.parse(expiresAt) + graceMs < Date.parse(now);
+  const violations: string[] = [];
+  for (const [slotId, { state }] of facts.slots) {
+    if (state.status === 'held' && overdue(state.expiresAt)) violations.push(`slot ${slotId} is still held for ${state.appointmentId}; the hold lapsed at ${state.expiresAt}`);
+  }
+  for (const [id, { state }] of facts.appointments) {
+    if (state.status === 'pending_payment' && overdue(state.holdExpiresAt)) violations.push(`appointment ${id} is still pending payment; its hold lapsed at ${state.holdExpiresAt}`);
+  }
+  return violations;
+}
+
 /** No patient keeps more than `limit` unpaid holds that are still live. */
 export function holdLimitViolations(facts: StoreFacts, now: string, limit = 3): string[] {
   const live = new Map<string, string[]>();
