@@ -5,8 +5,11 @@ import type { Readable } from 'node:stream';
  * a short-lived signed link handed to someone already authorised.
  */
 export interface FileStorage {
-  /** Stores bytes under a server-generated `name`; answers the key to find them again. */
-  put(name: string, bytes: Buffer, mimeType: string): Promise<{ storageKey: string }>;
+  /**
+   * Stores a file under a server-generated `name`; answers the key to find it again. The content is a
+   * Blob so that an upload spooled to disk travels to storage in chunks, never whole in memory.
+   */
+  put(name: string, content: Blob, mimeType: string): Promise<{ storageKey: string }>;
   /** The stored bytes (the analyzer reads the file through this). */
   read(storageKey: string, mimeType: string): Promise<Buffer>;
   /** A link that downloads the file as an attachment until `ttlSeconds` from now. */

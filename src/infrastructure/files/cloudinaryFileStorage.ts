@@ -41,7 +41,7 @@ export class CloudinaryFileStorage implements FileStorage {
     private readonly deps: { clock: Clock; folder?: string; timeoutMs?: number },
   ) {}
 
-  async put(name: string, bytes: Buffer, mimeType: string): Promise<{ storageKey: string }> {
+  async put(name: string, content: Blob, mimeType: string): Promise<{ storageKey: string }> {
     const resourceType = mimeType === 'application/pdf' ? 'raw' : 'image';
     // Raw assets keep their extension in the public id; image ids are bare and get a format on delivery.
     const publicId = `${this.deps.folder ?? 'healthvision/reports'}/${resourceType === 'raw' ? name : name.replace(/\.[a-z]+$/, '')}`;
@@ -50,7 +50,8 @@ export class CloudinaryFileStorage implements FileStorage {
       this.credentials(),
     );
     const form = new FormData();
-    form.append('file', new Blob([new Uint8Array(bytes)], { type: mimeType }), name);
+    // A file-backed Blob is read as fetch sends it.
+    form.append('file', content.type ? content : new Blob([content], { type: mimeType }), name);
     for (const [key, value] of Object.entries(params)) form.append(key, String(value));
     const response = await fetch(cloudinary.utils.api_url('upload', { ...this.credentials(), resource_type: resourceType }), {
       method: 'POST', body: form, signal: AbortSignal.timeout(this.deps.timeoutMs ?? 60_000),

@@ -1,6 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { join } from 'node:path';
 import type { Clock } from '../../application/ports/clock.js';
 import type { FileStorage } from '../../application/ports/fileStorage.js';
@@ -22,9 +25,17 @@ export function deriveLinkSigningKey(jwtSecret: string): Buffer {
 export class LocalFileStorage implements FileStorage {
   constructor(private readonly options: { dir: string; signingKey: Buffer; clock: Clock; downloadPath: string }) {}
 
-  async put(name: string, bytes: Buffer): Promise<{ storageKey: string }> {
+  async put(name: string, content: Blob): Promise<{ storageKey: string }> {
     await mkdir(this.options.dir, { recursive: true });
-    await writeFile(this.pathOf(name), bytes, { flag: 'wx', mode: 0o600 });
+    const path = this.pathOf(name);
+    // `wx`: a name is written once; a write cut short leaves no half file behind.
+    const target = createWriteStream(path, { flags: 'wx', mode: 0o600 });
+    try {
+      await pipeline(Readable.fromWeb(content.stream() as WebReadableStream), target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') await rm(path, { force: true });
+      throw error;
+    }
     return { storageKey: name };
   }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Clock } from '../../application/ports/clock.js';
 import type { IdempotencyStore } from '../../application/ports/idempotencyStore.js';
@@ -7,8 +8,11 @@ import { sendProblem } from './problem.js';
 /** What an Idempotency-Key may look like (also documented in the OpenAPI document). */
 export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_\-:.]{1,200}$/;
 
-/** The calls whose answers carry bearer tokens. */
-const SIGN_IN_PATHS = new Set(['/api/auth/login', '/api/auth/verify-otp']);
+/**
+ * The calls whose answers carry bearer tokens (a calendar feed's token is one too: it opens the feed)
+ * or secrets (a webhook endpoint's signing secret, shown once).
+ */
+const SIGN_IN_PATHS = new Set(['/api/auth/login', '/api/auth/verify-otp', '/api/doctors/me/calendar-token', '/api/admin/webhooks']);
 
 /**
  * Sign-in answers carry bearer tokens, which must not be stored at rest for replay (the rest of
@@ -42,7 +46,7 @@ async function guard(store: IdempotencyStore, clock: Clock, fingerprint: string,
   res.json = (payload: unknown) => { body = payload; return json(payload); };
   res.on('finish', () => {
     const done = res.statusCode < 500
-      ? store.complete(scope, { status: res.statusCode, body, contentType: String(res.get('content-type') ?? 'application/json') })
+      ? store.complete(scope, { status: res.statusCode, body, contentType: String(res.get('content-type') ?? 'application/json') }, clock.now())
       : store.release(scope);
     done.catch((error: unknown) => req.log?.error({ err: error }, 'idempotency store failed'));
   });
@@ -70,7 +74,12 @@ export function idempotentUpload(store: IdempotencyStore, clock: Clock): Request
   return async (req, res, next) => {
     if (req.method !== 'POST' || req.get('idempotency-key') === undefined || !req.is('multipart/form-data')) return next();
     const hash = createHash('sha256').update(JSON.stringify(Object.entries(req.body ?? {}).sort(([a], [b]) => a.localeCompare(b))));
-    if (req.file) hash.update(`\0${req.file.fieldname}\0`).update(req.file.buffer);
+    if (req.file) {
+      hash.update(`\0${req.file.fieldname}\0`);
+      // In memory (avatars) or spooled to disk (reports), read in chunks.
+      if (req.file.buffer) hash.update(req.file.buffer);
+      else for await (const chunk of createReadStream(req.file.path)) hash.update(chunk as Buffer);
+    }
     await guard(store, clock, hash.digest('hex'), req, res, next);
   };
 }

@@ -42,7 +42,7 @@ afterAll(async () => { await stub.close(); });
 
 describe('the Cloudinary file storage against a local stub', () => {
   it('uploads a PDF as a private raw asset with a signed request', async () => {
-    const { storageKey } = await storage.put('rep-1.pdf', pdf, 'application/pdf');
+    const { storageKey } = await storage.put('rep-1.pdf', new Blob([pdf]), 'application/pdf');
     expect(storageKey).toBe('raw:healthvision/reports/rep-1.pdf');
     const sent = stub.requests.at(-1)!;
     expect(sent).toMatchObject({ method: 'POST', url: '/v1_1/demo-cloud/raw/upload' });
@@ -58,7 +58,7 @@ describe('the Cloudinary file storage against a local stub', () => {
   });
 
   it('uploads an image as a private image asset, without an extension in its id', async () => {
-    const { storageKey } = await storage.put('rep-2.png', png, 'image/png');
+    const { storageKey } = await storage.put('rep-2.png', new Blob([png]), 'image/png');
     expect(storageKey).toBe('image:healthvision/reports/rep-2');
     expect(stub.requests.at(-1)!.url).toBe('/v1_1/demo-cloud/image/upload');
   });
@@ -90,7 +90,7 @@ describe('the Cloudinary file storage against a local stub', () => {
 
   it('reports a refused upload', async () => {
     const refusing = new CloudinaryFileStorage(parseCloudinaryUrl(`cloudinary://k:s@other-cloud?upload_prefix=${stub.url}`), { clock });
-    await expect(refusing.put('rep-3.pdf', pdf, 'application/pdf')).rejects.toThrow(/Cloudinary refused the upload: HTTP 404/);
+    await expect(refusing.put('rep-3.pdf', new Blob([pdf]), 'application/pdf')).rejects.toThrow(/Cloudinary refused the upload: HTTP 404/);
   });
 
   it('refuses a malformed CLOUDINARY_URL', () => {

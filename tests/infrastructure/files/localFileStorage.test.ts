@@ -19,7 +19,7 @@ const linkOf = (url: string) => {
 
 describe('local report file storage', () => {
   it('stores, reads back and opens a file through its signed link until it expires', async () => {
-    const { storageKey } = await storage.put('3f2a.pdf', Buffer.from('%PDF-1.7 x'), 'application/pdf');
+    const { storageKey } = await storage.put('3f2a.pdf', new Blob([Buffer.from('%PDF-1.7 x')]), 'application/pdf');
     expect(await storage.read(storageKey, 'application/pdf')).toEqual(Buffer.from('%PDF-1.7 x'));
     const { name, expires, signature } = linkOf(await storage.signedUrl(storageKey, { mimeType: 'application/pdf', ttlSeconds: 60 }));
     const opened = await storage.openSigned(name, { expires, signature });
@@ -30,18 +30,18 @@ describe('local report file storage', () => {
   });
 
   it('never writes over an existing file', async () => {
-    await storage.put('dup.pdf', Buffer.from('first'), 'application/pdf');
-    await expect(storage.put('dup.pdf', Buffer.from('second'), 'application/pdf')).rejects.toThrow();
+    await storage.put('dup.pdf', new Blob([Buffer.from('first')]), 'application/pdf');
+    await expect(storage.put('dup.pdf', new Blob([Buffer.from('second')]), 'application/pdf')).rejects.toThrow();
     expect((await storage.read('dup.pdf', 'application/pdf')).toString()).toBe('first');
   });
 
   it.each(['../escape.pdf', 'a/b.pdf', 'x.exe', '.pdf'])('refuses the name %s', async (name) => {
-    await expect(storage.put(name, Buffer.from('x'), 'application/pdf')).rejects.toThrow(/not a report file name/);
+    await expect(storage.put(name, new Blob([Buffer.from('x')]), 'application/pdf')).rejects.toThrow(/not a report file name/);
     expect(await storage.openSigned(name, { expires: '9999999999', signature: 'A'.repeat(43) })).toBeNull();
   });
 
   it('a link signed with another secret is refused', async () => {
-    await storage.put('other.pdf', Buffer.from('x'), 'application/pdf');
+    await storage.put('other.pdf', new Blob([Buffer.from('x')]), 'application/pdf');
     const foreign: FileStorage = new LocalFileStorage({ dir, signingKey: deriveLinkSigningKey('b'.repeat(32)), clock, downloadPath: '/files' });
     const { name, expires, signature } = linkOf(await foreign.signedUrl('other.pdf', { mimeType: 'application/pdf', ttlSeconds: 60 }));
     expect(await storage.openSigned(name, { expires, signature })).toBeNull();

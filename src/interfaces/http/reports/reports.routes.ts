@@ -1,4 +1,7 @@
 import { once } from 'node:events';
+import { openAsBlob } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Router, type Request, type RequestHandler } from 'express';
 import multer from 'multer';
@@ -33,11 +36,22 @@ const patientUpload: RequestHandler = async (req, res, next) => {
   requireRole('patient')(req, res, next);
 };
 
-/** One `file` part in memory, at most 10 MiB; multer drains the body before a too-large answer (413). */
-const receiveFile = multipartBody(multer({
-  storage: multer.memoryStorage(),
-  limits: { fileSize: REPORT_MAX_BYTES, files: 1, fields: 5, fieldSize: 1024, parts: 6 },
-}).single('file'), REPORT_MAX_BYTES);
+/**
+ * One `file` part of at most 10 MiB, spooled to `dir` as it arrives (multer drains the body before a
+ * too-large answer, 413); the spooled file is removed once the answer is out, whatever it was.
+ */
+function receiveFile(dir: string): RequestHandler[] {
+  const upload = multipartBody(multer({
+    storage: multer.diskStorage({ destination: dir }),
+    limits: { fileSize: REPORT_MAX_BYTES, files: 1, fields: 5, fieldSize: 1024, parts: 6 },
+  }).single('file'), REPORT_MAX_BYTES);
+  const cleanUp: RequestHandler = (req, res, next) => {
+    const spooled = req.file?.path;
+    if (spooled) res.on('close', () => { rm(spooled, { force: true }).catch((error: unknown) => req.log?.warn({ err: error }, 'could not remove a spooled upload')); });
+    next();
+  };
+  return [upload, cleanUp];
+}
 
 /** Medical reports and the assistant: `/api/reports`, `/api/chatbot`. */
 export function reportsRoutes(services: Services): Router {
@@ -45,10 +59,11 @@ export function reportsRoutes(services: Services): Router {
   const { reports, projections } = services;
   const idOf = (req: Request) => (req.valid.params as z.infer<typeof reportIdParams>).id;
 
-  router.post('/api/reports', patientUpload, receiveFile, idempotentUpload(services.idempotency, services.clock), validate({ body: uploadFields, bodyTypes: ['multipart/form-data'] }), async (req, res) => {
+  router.post('/api/reports', patientUpload, ...receiveFile(join(services.config.dataDir, 'uploads')), idempotentUpload(services.idempotency, services.clock), validate({ body: uploadFields, bodyTypes: ['multipart/form-data'] }), async (req, res) => {
     if (!req.file) return sendProblem(res, 400, 'file_required', 'Send the report as the multipart field `file`.');
     const { title } = req.valid.body as z.infer<typeof uploadFields>;
-    const outcome = await reports.uploadReport({ bytes: req.file.buffer, title, clientFileName: req.file.originalname }, commandContext(req));
+    const file = await openAsBlob(req.file.path);
+    const outcome = await reports.uploadReport({ file, title, clientFileName: req.file.originalname }, commandContext(req));
     if (!outcome.accepted) {
       return outcome.reason === 'too_large'
         ? sendProblem(res, 413, 'payload_too_large', 'Reports can be at most 10 MiB.')
