@@ -77,7 +77,7 @@ export class AdapterFaults {
       refund: (id, amountPaise, key) => this.around('gateway.refund', key, () => gateway.refund(id, amountPaise, key)),
     }),
     files: (files: FileStorage): FileStorage => ({
-      put: (name, bytes, mimeType) => this.around('files.put', fingerprint(bytes), () => files.put(name, bytes, mimeType)),
+      put: async (name, content, mimeType) => this.around('files.put', fingerprint(Buffer.from(await content.arrayBuffer())), () => files.put(name, content, mimeType)),
       read: (storageKey, mimeType) => this.around('files.read', storageKey, () => files.read(storageKey, mimeType)),
       signedUrl: (storageKey, options) => files.signedUrl(storageKey, options),
       ...(files.openSigned ? { openSigned: files.openSigned.bind(files) } : {}),
