@@ -1,8 +1,10 @@
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { createDatabase, postgresUnavailable, startPostgres, type PostgresInstance } from './peers/crudBooking/postgresInstance.js';
+import { median } from './stats.js';
 
 const CONNECTIONS = 10;
 const DURATION_SECONDS = 8;
@@ -15,9 +17,10 @@ const HOLDS_PER_PATIENT = 3;
  */
 const SAMPLE_MS = 50;
 
-function startChild(script: string, args: string[]): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'servers', script), ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+/** `script` is relative to bench/; the child prints a line starting with `ready` once it serves. */
+export function startChild(script: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, script), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'], env,
   });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${script} did not start in time`)); }, 180_000);
@@ -29,7 +32,7 @@ function startChild(script: string, args: string[]): Promise<{ child: ChildProce
   });
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+export function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     child.removeAllListeners('exit');
     child.once('exit', () => resolve());
@@ -47,7 +50,7 @@ function ratePerSec(result: autocannon.Result): number {
 }
 
 /** Runs for DURATION_SECONDS, or until every body was sent once (`stopAfterBodies`), whichever is first. */
-function load(url: string, bodies: Array<{ token?: string; slotId: string }>, stopAfterBodies: boolean): Promise<autocannon.Result> {
+export function load(url: string, bodies: Array<{ token?: string; slotId: string }>, stopAfterBodies: boolean): Promise<autocannon.Result> {
   let next = 0;
   return new Promise((resolve, reject) => {
     autocannon({
@@ -74,7 +77,7 @@ function load(url: string, bodies: Array<{ token?: string; slotId: string }>, st
 }
 
 /** histogram_quantile over a Prometheus histogram's cumulative buckets, as an operator would compute it. */
-function histogramQuantile(metricsText: string, metric: string, q: number): number {
+export function histogramQuantile(metricsText: string, metric: string, q: number): number {
   const buckets = new Map<number, number>();
   for (const line of metricsText.split('\n')) {
     const m = new RegExp(`^${metric}_bucket\\{.*le="([^"]+)".*\\} (\\d+(?:\\.\\d+)?)$`).exec(line);
@@ -105,56 +108,127 @@ function cpuSeconds(metricsText: string): number {
 }
 
 export interface BookingFigures {
+  /** Median over the service's runs (A/B/A/B with the peer). */
   reqPerSec: number;
   /** Service CPU per booking: steadier than the rates on a shared machine, so the figure to compare changes by. */
   cpuMsPerRequest: number;
   p99Ms: number;
+  /** The plain CRUD peer (bench/peers/crudBooking): express + PostgreSQL, one transaction per booking. */
+  peerReqPerSec: number | null;
+  peerP99Ms: number | null;
+  /** Median of service/peer over the A/B pairs; null (with `peerSkipped`) when PostgreSQL cannot run here. */
+  peerRatio: number | null;
+  peerSkipped?: string;
   ceilingReqPerSec: number;
   ratio: number;
   projectionLagP99Ms: number;
   created: number;
   conflicts: number;
   errors: number;
+  peerCreated: number | null;
+  runs: Array<{ side: 'service' | 'peer'; reqPerSec: number; p99Ms: number }>;
 }
 
-export async function benchBooking(): Promise<BookingFigures> {
-  const fixtureFile = join(mkdtempSync(join(tmpdir(), 'hv-bench-fixture-')), 'fixture.json');
-  const target = await startChild('bookingTarget.ts', [fixtureFile, String(PATIENTS)]);
-  const fixture = JSON.parse(readFileSync(fixtureFile, 'utf8')) as { url: string; tokens: string[]; slotIds: string[] };
-  const bodies = fixture.slotIds.slice(0, fixture.tokens.length * HOLDS_PER_PATIENT)
+interface Fixture { url: string; tokens: string[]; slotIds: string[] }
+
+/** Patient i books slots i, i + P, i + 2P: each booking a distinct slot, three holds per patient. */
+function bookingBodies(fixture: Fixture): Array<{ token: string; slotId: string }> {
+  return fixture.slotIds.slice(0, fixture.tokens.length * HOLDS_PER_PATIENT)
     .map((slotId, i) => ({ slotId, token: fixture.tokens[i % fixture.tokens.length] }));
+}
+
+interface Run { result: autocannon.Result; created: number; conflicts: number; errors: number }
+
+function summarise(result: autocannon.Result): Run {
+  const created = result.statusCodeStats?.['201']?.count ?? 0;
+  const conflicts = result.statusCodeStats?.['409']?.count ?? 0;
+  return { result, created, conflicts, errors: result.errors + result.non2xx - conflicts };
+}
+
+/** One fresh service process (bookingTarget.ts) booking its whole fixture once. */
+async function serviceRun(env?: NodeJS.ProcessEnv): Promise<Run & { cpuMsPerRequest: number; projectionLagP99Ms: number }> {
+  const fixtureFile = join(mkdtempSync(join(tmpdir(), 'hv-bench-fixture-')), 'fixture.json');
+  const target = await startChild('servers/bookingTarget.ts', [fixtureFile, String(PATIENTS)], env);
+  const fixture = JSON.parse(readFileSync(fixtureFile, 'utf8')) as Fixture;
   let booking: autocannon.Result;
   let metrics: string;
   let cpuBefore: number;
   try {
     cpuBefore = cpuSeconds(await (await fetch(`${fixture.url}/metrics`)).text());
     // Each slot can be booked once, so the booking run stops when the fixture is used up.
-    booking = await load(fixture.url, bodies, true);
+    booking = await load(fixture.url, bookingBodies(fixture), true);
     metrics = await (await fetch(`${fixture.url}/metrics`)).text();
   } finally {
     await stopChild(target.child);
+    rmSync(dirname(fixtureFile), { recursive: true, force: true });
   }
-  const created = booking.statusCodeStats?.['201']?.count ?? 0;
-  const conflicts = booking.statusCodeStats?.['409']?.count ?? 0;
+  return {
+    ...summarise(booking),
+    cpuMsPerRequest: Number(((cpuSeconds(metrics) - cpuBefore) * 1000 / booking.requests.total).toFixed(3)),
+    projectionLagP99Ms: Number((histogramQuantile(metrics, 'projection_apply_lag_seconds', 0.99) * 1000).toFixed(1)),
+  };
+}
 
-  const ceiling = await startChild('appendCeiling.ts', []);
+/** One fresh peer process on a fresh database, same fixture shape and load. */
+async function peerRun(postgres: PostgresInstance, database: string): Promise<Run> {
+  const fixtureFile = join(mkdtempSync(join(tmpdir(), 'hv-bench-fixture-')), 'fixture.json');
+  const url = await createDatabase(postgres, database);
+  const peer = await startChild('peers/crudBooking/server.ts', [url, fixtureFile, String(PATIENTS)]);
+  try {
+    const fixture = JSON.parse(readFileSync(fixtureFile, 'utf8')) as Fixture;
+    return summarise(await load(fixture.url, bookingBodies(fixture), true));
+  } finally {
+    await stopChild(peer.child);
+    rmSync(dirname(fixtureFile), { recursive: true, force: true });
+  }
+}
+
+export { serviceRun as bookingServiceRun };
+
+export async function benchBooking(): Promise<BookingFigures> {
+  const skipped = postgresUnavailable();
+  const postgres = skipped ? null : await startPostgres();
+  const service: Array<Awaited<ReturnType<typeof serviceRun>>> = [];
+  const peer: Run[] = [];
+  try {
+    // A/B/A/B: machine noise drifts over a run, so each service run is compared with the peer run beside it.
+    for (let pair = 0; pair < 2; pair += 1) {
+      service.push(await serviceRun());
+      if (postgres) peer.push(await peerRun(postgres, `booking_${pair}`));
+    }
+  } finally {
+    postgres?.stop();
+  }
+
+  const ceiling = await startChild('servers/appendCeiling.ts', []);
   let bare: autocannon.Result;
   try {
-    bare = await load(ceiling.line.split(' ')[1], bodies.map((b) => ({ slotId: b.slotId })), false);
+    const ids = Array.from({ length: PATIENTS * HOLDS_PER_PATIENT }, (_, i) => ({ slotId: `slot-${i}` }));
+    bare = await load(ceiling.line.split(' ')[1], ids, false);
   } finally {
     await stopChild(ceiling.child);
   }
-  const reqPerSec = ratePerSec(booking);
+  const rates = service.map((r) => ratePerSec(r.result));
+  const peerRates = peer.map((r) => ratePerSec(r.result));
+  const reqPerSec = median(rates);
   const ceilingReqPerSec = ratePerSec(bare);
+  const sum = (runs: Run[], key: 'created' | 'conflicts' | 'errors') => runs.reduce((n, r) => n + r[key], 0);
   return {
     reqPerSec: Math.round(reqPerSec),
-    cpuMsPerRequest: Number(((cpuSeconds(metrics) - cpuBefore) * 1000 / booking.requests.total).toFixed(3)),
-    p99Ms: booking.latency.p99,
+    cpuMsPerRequest: Number(median(service.map((r) => r.cpuMsPerRequest)).toFixed(3)),
+    p99Ms: median(service.map((r) => r.result.latency.p99)),
+    peerReqPerSec: postgres ? Math.round(median(peerRates)) : null,
+    peerP99Ms: postgres ? median(peer.map((r) => r.result.latency.p99)) : null,
+    peerRatio: postgres ? Number(median(rates.map((rate, i) => rate / peerRates[i])).toFixed(3)) : null,
+    ...(skipped ? { peerSkipped: skipped } : {}),
     ceilingReqPerSec: Math.round(ceilingReqPerSec),
     ratio: Number((reqPerSec / ceilingReqPerSec).toFixed(3)),
-    projectionLagP99Ms: Number((histogramQuantile(metrics, 'projection_apply_lag_seconds', 0.99) * 1000).toFixed(1)),
-    created,
-    conflicts,
-    errors: booking.errors + booking.non2xx - conflicts,
+    projectionLagP99Ms: Number(median(service.map((r) => r.projectionLagP99Ms)).toFixed(1)),
+    created: sum(service, 'created'),
+    conflicts: sum(service, 'conflicts'),
+    errors: sum(service, 'errors'),
+    peerCreated: postgres ? sum(peer, 'created') : null,
+    runs: [...service.map((r, i) => ({ side: 'service' as const, reqPerSec: Math.round(rates[i]), p99Ms: r.result.latency.p99 })),
+      ...peer.map((r, i) => ({ side: 'peer' as const, reqPerSec: Math.round(peerRates[i]), p99Ms: r.result.latency.p99 }))],
   };
 }

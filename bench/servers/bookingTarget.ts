@@ -1,14 +1,16 @@
 /**
  * The whole service in its own process for the booking bench (so the load generator does not share
  * its event loop), seeded with doctors, slots and patients. Writes the fixture to the file named by
- * argv[2] and prints `ready` once listening. Stops on SIGTERM.
+ * argv[2] and prints `ready` once listening. Stops on SIGTERM. With HV_BENCH_CPU_PROFILE set, the CPU is
+ * profiled from `ready` to SIGTERM (the booking load, not the seeding) into that .cpuprofile file.
  */
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/infrastructure/config.js';
 import { startServer } from '../../src/interfaces/server.js';
 import { systemActor } from '../../src/domain/shared/event.js';
+import { startCpuProfile } from '../cpuProfile.js';
 
 const fixtureFile = process.argv[2];
 const patients = Number(process.argv[3] ?? 2000);
@@ -43,12 +45,32 @@ for (let p = 0; p < patients; p += 1) {
   await identity.createVerifiedUser({ name: `Patient ${p}`, email, password: 'bench-password-1', role: 'patient' }, ctx);
   tokens.push((await identity.login({ email, password: 'bench-password-1' }, ctx)).token);
 }
+// argv[4]: a wallet top-up for every patient (the mixed workload pays by wallet), through the gateway simulator.
+const topUpPaise = Number(process.argv[4] ?? 0);
+for (const token of topUpPaise > 0 ? tokens : []) {
+  const call = async (path: string, body: unknown) => {
+    const res = await fetch(`${server.url}${path}`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return res.json() as Promise<Record<string, unknown>>;
+  };
+  const { razorpay } = await call('/api/wallet/topup', { amountPaise: topUpPaise }) as { razorpay: { orderId: string } };
+  await call('/api/payments/verify', await call('/api/dev/razorpay/checkout', { orderId: razorpay.orderId, outcome: 'success' }));
+}
 await projections.waitFor(await events.headPosition(), 60_000);
 const now = new Date(Date.now() + 60 * 60_000).toISOString();
-const slots = await reads.find<{ id: string; slotId: string; start: string }>('slots', { status: 'available', start: { $gt: now } }, { sort: { start: 1 } });
-writeFileSync(fixtureFile, JSON.stringify({ url: server.url, tokens, slotIds: slots.map((s) => s.slotId) }));
+const slots = await reads.find<{ id: string; slotId: string; start: string; doctorId: string }>('slots', { status: 'available', start: { $gt: now } }, { sort: { start: 1 } });
+writeFileSync(fixtureFile, JSON.stringify({ url: server.url, tokens, slotIds: slots.map((s) => s.slotId), doctorIds: [...new Set(slots.map((s) => s.doctorId))] }));
+const profileFile = process.env.HV_BENCH_CPU_PROFILE;
+const profile = profileFile ? await startCpuProfile() : null;
 console.log('ready');
 
 process.on('SIGTERM', () => {
-  void server.stop().then(() => process.exit(0));
+  void (async () => {
+    if (profile && profileFile) await profile.stopTo(profileFile);
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(0);
+  })();
 });

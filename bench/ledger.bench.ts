@@ -1,0 +1,126 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID, generateKeyPairSync } from 'node:crypto';
+import { openDatabase } from '../src/infrastructure/sqlite/openDatabase.js';
+import { SqliteEventStore } from '../src/infrastructure/eventStore/sqliteEventStore.js';
+import { SqliteLedgerStore } from '../src/infrastructure/audit/sqliteLedgerStore.js';
+import { ed25519Signer } from '../src/infrastructure/audit/ledgerKey.js';
+import { LedgerWriter } from '../src/application/audit/ledgerWriter.js';
+import { verifyLedger } from '../src/application/audit/ledgerVerification.js';
+import type { EventToAppend } from '../src/application/ports/eventStore.js';
+import { systemClock } from '../src/infrastructure/clock/systemClock.js';
+import { median } from './stats.js';
+
+const STREAMS = 2_000;
+/** Concurrent appenders, as concurrent requests would be: they share group commits. */
+const WORKERS = 10;
+const log = { error: (obj: object, msg: string) => console.error(msg, obj) };
+
+function event(i: number): EventToAppend {
+  return {
+    type: 'SlotHeld',
+    data: { slotId: `s-${i % STREAMS}`, appointmentId: `a-${i}`, patientId: 'p-1', expiresAt: '2030-01-01T00:00:00.000Z' },
+    metadata: {
+      eventId: randomUUID(), actor: { userId: 'bench', role: 'system' }, correlationId: 'bench', causationId: null,
+      recordedAt: new Date().toISOString(), schemaVersion: 1,
+    },
+  };
+}
+
+/** A store as the service opens it: connection at NORMAL, events committed at FULL, the ledger beside them. */
+function openStore() {
+  const dir = mkdtempSync(join(tmpdir(), 'hv-bench-ledger-'));
+  const db = openDatabase(join(dir, 'bench.sqlite'), 'normal');
+  const events = new SqliteEventStore(db, undefined, { synchronous: 'full' });
+  const ledger = new SqliteLedgerStore(db);
+  const writer = new LedgerWriter({
+    events, store: ledger, signer: ed25519Signer(generateKeyPairSync('ed25519').privateKey), clock: systemClock, log,
+    checkpointEveryEvents: 1000, checkpointEverySeconds: 60,
+  });
+  return {
+    events, ledger, writer,
+    close: async () => { await events.close(); db.close(); rmSync(dir, { recursive: true, force: true }); },
+  };
+}
+
+/**
+ * Appends/s for `appends` single-event appends, with or without the ledger writer running beside them;
+ * with it, also how long after the last append its leaves had caught up.
+ */
+async function appendRun(appends: number, withLedger: boolean): Promise<{ appendsPerSec: number; catchUpMs: number }> {
+  const store = openStore();
+  if (withLedger) await store.writer.start();
+  const payloads = Array.from({ length: appends }, (_, i) => event(i));
+  const revisions = new Array<number>(STREAMS).fill(-1);
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(Array.from({ length: WORKERS }, async (_, worker) => {
+    // Each worker owns the streams ≡ worker (mod WORKERS), so expected revisions never clash.
+    for (let i = next; i < appends; i = next) {
+      next += 1;
+      const s = (i * WORKERS + worker) % STREAMS;
+      revisions[s] = (await store.events.append(`slot-${s}`, [payloads[i]], revisions[s] === -1 ? 'no_stream' : revisions[s])).nextRevision;
+    }
+  }));
+  const appended = performance.now();
+  if (withLedger) {
+    const head = await store.events.headPosition();
+    const deadline = Date.now() + 120_000;
+    while (store.writer.position() < head && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await store.writer.stop();
+  }
+  const catchUpMs = performance.now() - appended;
+  await store.close();
+  return { appendsPerSec: appends / ((appended - start) / 1000), catchUpMs };
+}
+
+/** `verify` over a store of `events` events (in streams of 20) with heads every 1000. */
+async function verifyRun(events: number): Promise<{ events: number; eventsPerSec: number; valid: boolean }> {
+  const store = openStore();
+  const batch = 20;
+  for (let i = 0; i < events; i += batch) {
+    await store.events.append(`report-${i}`, Array.from({ length: Math.min(batch, events - i) }, (_, j) => event(i + j)), 'no_stream');
+  }
+  await store.writer.start();
+  const deadline = Date.now() + 300_000;
+  while (store.writer.position() < await store.events.headPosition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await store.writer.stop();
+  const start = performance.now();
+  const verdict = await verifyLedger({ events: store.events, store: store.ledger });
+  const secs = (performance.now() - start) / 1000;
+  await store.close();
+  return { events: verdict.events, eventsPerSec: Math.round(verdict.events / secs), valid: verdict.valid };
+}
+
+export interface LedgerFigures {
+  appendsPerSecWithoutLedger: number;
+  appendsPerSecWithLedger: number;
+  /** Goal ≥ 0.9. */
+  ratio: number;
+  /** Median time from the last append until its leaf was written (the writer batches every 100 ms). */
+  ledgerCatchUpMs: number;
+  verify: { events: number; eventsPerSec: number; valid: boolean };
+}
+
+export async function benchLedger(options: { appends?: number; verifyEvents?: number; runs?: number } = {}): Promise<LedgerFigures> {
+  const { appends = 20_000, verifyEvents = 100_000, runs = 3 } = options;
+  const off: number[] = [];
+  const on: number[] = [];
+  const catchUp: number[] = [];
+  for (let run = 0; run < runs; run += 1) {
+    // A/B interleaved so machine noise hits both sides alike.
+    off.push((await appendRun(appends, false)).appendsPerSec);
+    const withLedger = await appendRun(appends, true);
+    on.push(withLedger.appendsPerSec);
+    catchUp.push(withLedger.catchUpMs);
+  }
+  const [without, withLedger] = [median(off), median(on)];
+  return {
+    appendsPerSecWithoutLedger: Math.round(without),
+    appendsPerSecWithLedger: Math.round(withLedger),
+    ratio: Number((withLedger / without).toFixed(3)),
+    ledgerCatchUpMs: Math.round(median(catchUp)),
+    verify: await verifyRun(verifyEvents),
+  };
+}
