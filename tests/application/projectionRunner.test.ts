@@ -7,6 +7,7 @@ import { openDatabase } from '../../src/infrastructure/sqlite/openDatabase.js';
 import { SqliteEventStore } from '../../src/infrastructure/eventStore/sqliteEventStore.js';
 import { SqliteReadStore } from '../../src/infrastructure/readStore/sqliteReadStore.js';
 import { ProjectionRunner } from '../../src/application/eventSourcing/projectionRunner.js';
+import { GenerationRouting } from '../../src/application/eventSourcing/generations.js';
 import { ReactorRunner } from '../../src/application/eventSourcing/reactorRunner.js';
 import type { Projection } from '../../src/application/eventSourcing/projection.js';
 import type { Reactor } from '../../src/application/eventSourcing/reactor.js';
@@ -115,16 +116,18 @@ describe('the projection runner', () => {
 
   it('rebuilds a read model from the event store into the same documents', async () => {
     const s = open();
-    const runner = new ProjectionRunner({ events: s.events, reads: s.reads, clock: new FakeClock(), log: silent }, [balances]);
+    const reads = new GenerationRouting(s.reads);
+    const runner = new ProjectionRunner({ events: s.events, reads, clock: new FakeClock(), log: silent }, [balances]);
     await runner.start();
     await deposit(s.events, 'a', 5);
     await deposit(s.events, 'b', 3);
     await runner.waitFor(await s.events.headPosition());
-    const before = await s.reads.find('balances', {}, { sort: { id: 1 } });
+    const before = await reads.find('balances', {}, { sort: { id: 1 } });
     await runner.rebuild('balances');
+    expect(await runner.finished('balances')).toMatchObject({ state: 'swapped', eventsDone: 2 });
     await runner.waitFor(await s.events.headPosition());
-    expect(await s.reads.find('balances', {}, { sort: { id: 1 } })).toEqual(before);
-    expect(runner.status()).toEqual([{ name: 'balances', position: 2, rebuilding: false, lastError: null }]);
+    expect(await reads.find('balances', {}, { sort: { id: 1 } })).toEqual(before);
+    expect(runner.status()).toEqual([{ name: 'balances', position: 2, generation: 1, owned: true, rebuilding: false, lastError: null }]);
     await runner.stop();
     s.db.close();
   });

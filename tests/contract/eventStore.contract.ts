@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import {
   ConcurrencyError,
   IdempotencyMismatchError,
+  InvalidPosition,
   type EventStore,
   type EventToAppend,
   type ExpectedRevision,
@@ -519,6 +520,58 @@ export function eventStoreContract(name: string, factory: ContractFactory): void
           await resumed.close();
         }
         expect(verifyChain(await store.readStream(stream, { raw: true }))).toEqual({ valid: true, events: 5 });
+      });
+    });
+
+    describe('positions of an append of several events', () => {
+      // EventStoreDB writes such an append as one transaction: one shared commit position, a prepare
+      // position per event, byte offsets apart. Each event must still arrive once, with its own position.
+      it('gives each event its own increasing position, as append reported, and readAll sees each once', async () => {
+        const head = await store.headPosition();
+        const stream = newStream();
+        const appended = events(3);
+        const result = await store.append(stream, appended, 'no_stream');
+        expect(result.positions).toHaveLength(3);
+        expect(result.position).toBe(result.positions[2]);
+        expect(new Set(result.positions).size).toBe(3);
+        expect([...result.positions].sort((x, y) => x - y)).toEqual(result.positions);
+
+        const seen = await ours(store, new Set([stream]), head);
+        expect(ids(seen)).toEqual(ids(appended));
+        expect(seen.map((e) => e.position)).toEqual(result.positions);
+        expect((await store.readStream(stream)).map((e) => e.position)).toEqual(result.positions);
+      });
+
+      it('a subscription sees all three once, from the start and from inside the append', async () => {
+        const head = await store.headPosition();
+        const stream = newStream();
+        const appended = events(3);
+        const result = await store.append(stream, appended, 'no_stream');
+        const after = events(1);
+        await store.append(stream, after, 2);
+
+        const whole = store.subscribeToAll({ fromPosition: head });
+        try {
+          expect(ids(await take(whole, new Set([stream]), 4))).toEqual(ids([...appended, ...after]));
+        } finally {
+          await whole.close();
+        }
+        // A checkpoint can fall inside an append (a run ends there): resuming must not skip its tail.
+        const inside = store.subscribeToAll({ fromPosition: result.positions[0] });
+        try {
+          expect(ids(await take(inside, new Set([stream]), 3))).toEqual(ids([appended[1], appended[2], after[0]]));
+        } finally {
+          await inside.close();
+        }
+        const page = await store.readAll({ fromPosition: result.positions[1], maxCount: 1 });
+        expect(ids(page.filter((e) => e.streamId === stream))).toEqual([appended[2].metadata.eventId]);
+      });
+
+      it('refuses to read from a position it never produced, with InvalidPosition', async () => {
+        await store.append(newStream(), events(2), 'no_stream');
+        const beyond = (await store.headPosition()) + 1;
+        const refused = await rejection(store.readAll({ fromPosition: beyond }));
+        expect(refused).toBeInstanceOf(InvalidPosition);
       });
     });
 

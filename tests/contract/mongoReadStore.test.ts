@@ -1,7 +1,8 @@
-import { describe, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { MongoReadStore } from '../../src/infrastructure/readStore/mongoReadStore.js';
+import { connectMongo, MONGO_CLIENT_OPTIONS } from '../../src/infrastructure/mongo/mongoClient.js';
 import { readStoreContract } from './readStore.contract.js';
 
 /**
@@ -31,6 +32,31 @@ if (url) {
         }
       },
     };
+  });
+
+  describe('MongoDB read store on a real server', () => {
+    it('connects with the one set of client options (undefined left out, majority writes)', async () => {
+      const store = await MongoReadStore.connect(url);
+      try {
+        const options = (store as unknown as { client: MongoClient }).client.options;
+        expect(options).toMatchObject({ ignoreUndefined: MONGO_CLIENT_OPTIONS.ignoreUndefined, retryWrites: true });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('refuses an event whose write concern the servers cannot satisfy', async () => {
+      const client = await connectMongo(url);
+      const dbName = `hv_contract_${randomUUID().replaceAll('-', '')}`;
+      try {
+        // More acknowledgements than the replica set has members: every write comes back with a write concern error.
+        const store = new MongoReadStore(client.db(dbName, { writeConcern: { w: 50, wtimeoutMS: 1000 } }));
+        await expect(store.apply([{ collection: 'slots', id: 's1', set: { status: 'free' } }], 1)).rejects.toThrow();
+      } finally {
+        await client.db(dbName).dropDatabase();
+        await client.close();
+      }
+    });
   });
 } else {
   describe.skip('ReadStore contract: MongoDB (skipped: set MONGODB_URL to run)', () => {

@@ -88,6 +88,43 @@ export function schedulerContract(label: string, createStore: () => Promise<Sche
       expect(runs).toHaveLength(1);
     });
 
+    it('a job re-scheduled with its key while it runs keeps the new schedule after that run completes', async () => {
+      const { scheduler } = await open();
+      const runs: unknown[] = [];
+      let finishFirst = () => {};
+      const firstMayFinish = new Promise<void>((resolve) => { finishFirst = resolve; });
+      scheduler.define(job, async (data) => {
+        runs.push(data.n);
+        if (data.n === 1) await firstMayFinish;
+      });
+      await scheduler.start();
+
+      await scheduler.schedule(job, inMs(0), { n: 1 }, 'key');
+      await waitFor(() => runs.length === 1);
+      await scheduler.schedule(job, inMs(300), { n: 2 }, 'key');
+      finishFirst();
+      await waitFor(() => runs.length === 2, 5000);
+      expect(runs).toEqual([1, 2]);
+      // Re-scheduling a pending job with its key still replaces it.
+      await scheduler.schedule(job, inMs(300), { n: 3 }, 'key');
+      await scheduler.schedule(job, inMs(300), { n: 4 }, 'key');
+      await waitFor(() => runs.length === 3, 5000);
+      await sleep(400);
+      expect(runs).toEqual([1, 2, 4]);
+    });
+
+    it('two instances scheduling one key at the same moment leave one job', async () => {
+      const [a, b] = [await open(), await open()];
+      const runs: unknown[] = [];
+      for (const { scheduler } of [a, b]) scheduler.define(job, async (data) => { runs.push(data.n); });
+      await Promise.all(Array.from({ length: 6 }, (_, n) => (n % 2 ? a : b).scheduler.schedule(job, inMs(200), { n }, 'same-key')));
+      await a.scheduler.start();
+      await b.scheduler.start();
+      await waitFor(() => runs.length > 0);
+      await sleep(500);
+      expect(runs).toHaveLength(1);
+    });
+
     it('fires a job whose time has already passed promptly', async () => {
       const { scheduler } = await open();
       const runs: number[] = [];

@@ -60,3 +60,60 @@ describe('SQLite event commits on a connection shared with read models', () => {
     db.close();
   });
 });
+
+describe('SQLite appendMany (several streams, one atomic write)', () => {
+  it('writes every stream when every expectation holds, alongside the other appends of the turn', async () => {
+    const db = openDatabase(':memory:', 'full');
+    const store = new SqliteEventStore(db);
+    await store.append('a', [event()], 'no_stream');
+    const [many, alone] = await Promise.all([
+      store.appendMany([{ streamId: 'a', events: [event()], expected: 0 }, { streamId: 'b', events: [event(), event()], expected: 'no_stream' }]),
+      store.append('c', [event()], 'no_stream'),
+    ]);
+    expect(many).toEqual([{ nextRevision: 1, position: 2, positions: [2] }, { nextRevision: 1, position: 4, positions: [3, 4] }]);
+    expect(alone).toMatchObject({ nextRevision: 0, position: 5 });
+    expect((await store.readAll()).map((e) => e.streamId)).toEqual(['a', 'a', 'b', 'b', 'c']);
+    for (const stream of ['a', 'b']) expect(verifyChain(await store.readStream(stream, { raw: true })).valid).toBe(true);
+    db.close();
+  });
+
+  it('writes nothing when one expectation fails, while the other appends of the batch still commit', async () => {
+    const db = openDatabase(':memory:', 'full');
+    const store = new SqliteEventStore(db);
+    await store.append('a', [event()], 'no_stream');
+    const [many, alone] = await Promise.allSettled([
+      store.appendMany([{ streamId: 'b', events: [event()], expected: 'no_stream' }, { streamId: 'a', events: [event()], expected: 'no_stream' }]),
+      store.append('c', [event()], 'no_stream'),
+    ]);
+    expect(many.status).toBe('rejected');
+    expect((many as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyError);
+    expect((many as PromiseRejectedResult).reason.streamId).toBe('a');
+    expect(alone.status).toBe('fulfilled');
+    expect(await store.readStream('b')).toHaveLength(0);
+    expect(await store.readStream('a')).toHaveLength(1);
+    expect((await store.readAll()).map((e) => e.streamId)).toEqual(['a', 'c']);
+    db.close();
+  });
+
+  it('answers a part already appended (same ids) with its earlier result and writes the rest', async () => {
+    const db = openDatabase(':memory:', 'full');
+    const store = new SqliteEventStore(db);
+    const first = event();
+    await store.append('a', [first], 'no_stream');
+    const results = await store.appendMany([{ streamId: 'a', events: [first], expected: 'any' }, { streamId: 'b', events: [event()], expected: 'no_stream' }]);
+    expect(results).toEqual([{ nextRevision: 0, position: 1, positions: [1] }, { nextRevision: 0, position: 2, positions: [2] }]);
+    expect(await store.readStream('a')).toHaveLength(1);
+    db.close();
+  });
+
+  it('refuses an empty part and a stream named twice, writing nothing', async () => {
+    const db = openDatabase(':memory:', 'full');
+    const store = new SqliteEventStore(db);
+    await expect(store.appendMany([])).rejects.toBeInstanceOf(RangeError);
+    await expect(store.appendMany([{ streamId: 'a', events: [], expected: 'any' }])).rejects.toBeInstanceOf(RangeError);
+    await expect(store.appendMany([{ streamId: 'a', events: [event()], expected: 'any' }, { streamId: 'a', events: [event()], expected: 'any' }]))
+      .rejects.toBeInstanceOf(RangeError);
+    expect(await store.readAll()).toHaveLength(0);
+    db.close();
+  });
+});

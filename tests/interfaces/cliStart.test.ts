@@ -96,6 +96,27 @@ describe('the start command', () => {
     }
   }, 90_000);
 
+  it('without NODE_ENV or HOST, listens on 127.0.0.1 only and says so; an explicit HOST is taken as it is, without the notice', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hv-cli-'));
+    try {
+      const port = () => String(20000 + Math.floor(Math.random() * 20000));
+      let ready = 0;
+      // An empty value counts as unset, as it does for every variable.
+      const defaulted = await run({ HOST: '', DATA_DIR: dataDir, PORT: port(), SEED_DEMO: 'false', LOG_LEVEL: 'info' }, async (url) => {
+        ready = (await fetch(`${url}/readyz`)).status;
+      });
+      expect(ready).toBe(200);
+      expect(defaulted.out).toMatch(/"host":"127\.0\.0\.1".*HealthVision is listening/);
+      expect(defaulted.out).toMatch(/Bound to 127\.0\.0\.1 only .*set HOST=0\.0\.0\.0/);
+
+      const explicit = await run({ HOST: '127.0.0.1', DATA_DIR: dataDir, PORT: port(), SEED_DEMO: 'false', LOG_LEVEL: 'info' }, async () => {});
+      expect(explicit.out).toContain('HealthVision (embedded profile) on');
+      expect(explicit.out).not.toContain('Bound to');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   it('ends the start-up banner with how to get new demo passwords', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'hv-cli-'));
     try {

@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/infrastructure/config.js';
 import { buildServices } from '../../src/infrastructure/compositionRoot.js';
 import { createLogger } from '../../src/infrastructure/logger.js';
 import { createHttpApp } from '../../src/interfaces/http/app.js';
+import { testLedgerSigningKey } from '../support/ledgerKeys.js';
 
 /** Serves one request through the real app with its log captured, and answers the lines written. */
 async function logOfOneRequest(format: 'json' | 'pretty'): Promise<string[]> {
@@ -46,7 +47,7 @@ describe('request log lines', () => {
 });
 
 describe('the log format', () => {
-  const production = { NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-that-is-long-enough-1234', RAZORPAY_KEY_ID: 'k', RAZORPAY_KEY_SECRET: 's', RAZORPAY_WEBHOOK_SECRET: 'w' };
+  const production = { NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-that-is-long-enough-1234', RAZORPAY_KEY_ID: 'k', RAZORPAY_KEY_SECRET: 's', RAZORPAY_WEBHOOK_SECRET: 'w', LEDGER_SIGNING_KEY: testLedgerSigningKey };
   it.each([
     ['a terminal in development', 'pretty', {}, true],
     ['a pipe in development', 'json', {}, false],

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import { type Client, type ClientMeta, formDataBodySerializer, type Options as Options2, type RequestResult, type TDataShape } from './client/index.js';
-import type { AskAboutReportData, AskAboutReportErrors, AskAboutReportResponses, AskChatbotData, AskChatbotErrors, AskChatbotResponses, BookSlotData, BookSlotErrors, BookSlotResponses, CancelAppointmentData, CancelAppointmentErrors, CancelAppointmentResponses, ChangeAvatarData, ChangeAvatarErrors, ChangeAvatarResponses, CompleteAppointmentData, CompleteAppointmentErrors, CompleteAppointmentResponses, DownloadReportFileData, DownloadReportFileErrors, DownloadReportFileResponses, ForgotPasswordData, ForgotPasswordErrors, ForgotPasswordResponses, GetAppointmentData, GetAppointmentErrors, GetAppointmentHistoryData, GetAppointmentHistoryErrors, GetAppointmentHistoryResponses, GetAppointmentResponses, GetAppointmentStateAtData, GetAppointmentStateAtErrors, GetAppointmentStateAtResponses, GetAuditedHistoryData, GetAuditedHistoryErrors, GetAuditedHistoryResponses, GetConsultationData, GetConsultationErrors, GetConsultationResponses, GetDoctorData, GetDoctorErrors, GetDoctorResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetIceServersData, GetIceServersErrors, GetIceServersResponses, GetMeData, GetMeErrors, GetMeResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetReportData, GetReportErrors, GetReportResponses, GetWalletData, GetWalletErrors, GetWalletResponses, InitiatePaymentData, InitiatePaymentErrors, InitiatePaymentResponses, ListAppointmentsData, ListAppointmentsErrors, ListAppointmentsResponses, ListDevMailboxData, ListDevMailboxErrors, ListDevMailboxResponses, ListDoctorsData, ListDoctorsErrors, ListDoctorSlotsData, ListDoctorSlotsErrors, ListDoctorSlotsResponses, ListDoctorsResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListParkedEventsData, ListParkedEventsErrors, ListParkedEventsResponses, ListProjectionsData, ListProjectionsErrors, ListProjectionsResponses, ListRefundsData, ListRefundsErrors, ListRefundsResponses, ListReportsData, ListReportsErrors, ListReportsResponses, ListWalletTransactionsData, ListWalletTransactionsErrors, ListWalletTransactionsResponses, LoginData, LoginErrors, LoginResponses, MarkNoShowData, MarkNoShowErrors, MarkNoShowResponses, PublishAvailabilityData, PublishAvailabilityErrors, PublishAvailabilityResponses, RebuildProjectionsData, RebuildProjectionsErrors, RebuildProjectionsResponses, ReceivePaymentWebhookData, ReceivePaymentWebhookErrors, ReceivePaymentWebhookResponses, RescheduleAppointmentData, RescheduleAppointmentErrors, RescheduleAppointmentResponses, ResendOtpData, ResendOtpErrors, ResendOtpResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, RetryParkedEventData, RetryParkedEventErrors, RetryParkedEventResponses, RetryRefundData, RetryRefundErrors, RetryRefundResponses, SignUpData, SignUpErrors, SignUpResponses, SimulateCheckoutData, SimulateCheckoutErrors, SimulateCheckoutResponses, TopUpWalletData, TopUpWalletErrors, TopUpWalletResponses, UploadReportData, UploadReportErrors, UploadReportResponses, VerifyOtpData, VerifyOtpErrors, VerifyOtpResponses, VerifyPaymentData, VerifyPaymentErrors, VerifyPaymentResponses, VerifyStreamData, VerifyStreamErrors, VerifyStreamResponses, WithdrawSlotData, WithdrawSlotErrors, WithdrawSlotResponses } from './types.gen.js';
+import type { AskAboutReportData, AskAboutReportErrors, AskAboutReportResponses, AskChatbotData, AskChatbotErrors, AskChatbotResponses, BookSlotData, BookSlotErrors, BookSlotResponses, CancelAppointmentData, CancelAppointmentErrors, CancelAppointmentResponses, ChangeAvatarData, ChangeAvatarErrors, ChangeAvatarResponses, CompleteAppointmentData, CompleteAppointmentErrors, CompleteAppointmentResponses, DownloadReportFileData, DownloadReportFileErrors, DownloadReportFileResponses, ErasePersonalDataData, ErasePersonalDataErrors, ErasePersonalDataResponses, ExportMyDataData, ExportMyDataErrors, ExportMyDataResponses, ForgotPasswordData, ForgotPasswordErrors, ForgotPasswordResponses, GetAppointmentCaseFileData, GetAppointmentCaseFileErrors, GetAppointmentCaseFileResponses, GetAppointmentData, GetAppointmentErrors, GetAppointmentHistoryData, GetAppointmentHistoryErrors, GetAppointmentHistoryResponses, GetAppointmentResponses, GetAppointmentStateAtData, GetAppointmentStateAtErrors, GetAppointmentStateAtResponses, GetAuditedHistoryData, GetAuditedHistoryErrors, GetAuditedHistoryResponses, GetConsistencyProofData, GetConsistencyProofErrors, GetConsistencyProofResponses, GetConsultationData, GetConsultationErrors, GetConsultationResponses, GetDoctorAgendaData, GetDoctorAgendaErrors, GetDoctorAgendaResponses, GetDoctorCalendarFeedData, GetDoctorCalendarFeedErrors, GetDoctorCalendarFeedResponses, GetDoctorData, GetDoctorErrors, GetDoctorResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetIceServersData, GetIceServersErrors, GetIceServersResponses, GetInclusionProofData, GetInclusionProofErrors, GetInclusionProofResponses, GetLatestCheckpointData, GetLatestCheckpointErrors, GetLatestCheckpointResponses, GetMeData, GetMeErrors, GetMeResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetReportData, GetReportErrors, GetReportResponses, GetWalletData, GetWalletErrors, GetWalletResponses, GetWebhookEndpointData, GetWebhookEndpointErrors, GetWebhookEndpointResponses, InitiatePaymentData, InitiatePaymentErrors, InitiatePaymentResponses, IssueCalendarFeedTokenData, IssueCalendarFeedTokenErrors, IssueCalendarFeedTokenResponses, ListAccessLogData, ListAccessLogErrors, ListAccessLogResponses, ListAppointmentsData, ListAppointmentsErrors, ListAppointmentsResponses, ListCheckpointsData, ListCheckpointsErrors, ListCheckpointsResponses, ListDevMailboxData, ListDevMailboxErrors, ListDevMailboxResponses, ListDoctorsData, ListDoctorsErrors, ListDoctorSlotsData, ListDoctorSlotsErrors, ListDoctorSlotsResponses, ListDoctorsResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListMyAccessLogData, ListMyAccessLogErrors, ListMyAccessLogResponses, ListParkedEventsData, ListParkedEventsErrors, ListParkedEventsResponses, ListProjectionsData, ListProjectionsErrors, ListProjectionsResponses, ListRefundsData, ListRefundsErrors, ListRefundsResponses, ListReportsData, ListReportsErrors, ListReportsResponses, ListWalletTransactionsData, ListWalletTransactionsErrors, ListWalletTransactionsResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhookEndpointsData, ListWebhookEndpointsErrors, ListWebhookEndpointsResponses, LoginData, LoginErrors, LoginResponses, MarkNoShowData, MarkNoShowErrors, MarkNoShowResponses, PublishAvailabilityData, PublishAvailabilityErrors, PublishAvailabilityResponses, RebuildProjectionsData, RebuildProjectionsErrors, RebuildProjectionsResponses, ReceivePaymentWebhookData, ReceivePaymentWebhookErrors, ReceivePaymentWebhookResponses, RedeliverWebhookData, RedeliverWebhookErrors, RedeliverWebhookResponses, RegisterWebhookEndpointData, RegisterWebhookEndpointErrors, RegisterWebhookEndpointResponses, RemoveWebhookEndpointData, RemoveWebhookEndpointErrors, RemoveWebhookEndpointResponses, RescheduleAppointmentData, RescheduleAppointmentErrors, RescheduleAppointmentResponses, ResendOtpData, ResendOtpErrors, ResendOtpResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, RetryParkedEventData, RetryParkedEventErrors, RetryParkedEventResponses, RetryRefundData, RetryRefundErrors, RetryRefundResponses, RevokeCalendarFeedTokenData, RevokeCalendarFeedTokenErrors, RevokeCalendarFeedTokenResponses, SignUpData, SignUpErrors, SignUpResponses, SimulateCheckoutData, SimulateCheckoutErrors, SimulateCheckoutResponses, TopUpWalletData, TopUpWalletErrors, TopUpWalletResponses, UploadReportData, UploadReportErrors, UploadReportResponses, VerifyOtpData, VerifyOtpErrors, VerifyOtpResponses, VerifyPaymentData, VerifyPaymentErrors, VerifyPaymentResponses, VerifyStreamData, VerifyStreamErrors, VerifyStreamResponses, WithdrawSlotData, WithdrawSlotErrors, WithdrawSlotResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -132,6 +132,56 @@ export const changeAvatar = <ThrowOnError extends boolean = false>(options: Opti
  * E-mails held by the development mailbox (newest first)
  */
 export const listDevMailbox = <ThrowOnError extends boolean = false>(options?: Options<ListDevMailboxData, ThrowOnError>): RequestResult<ListDevMailboxResponses, ListDevMailboxErrors, ThrowOnError> => (options?.client ?? client).get<ListDevMailboxResponses, ListDevMailboxErrors, ThrowOnError>({ url: '/api/dev/mailbox', ...options });
+
+/**
+ * All the data the service holds about the signed-in user, as a JSON file to download
+ */
+export const exportMyData = <ThrowOnError extends boolean = false>(options?: Options<ExportMyDataData, ThrowOnError>): RequestResult<ExportMyDataResponses, ExportMyDataErrors, ThrowOnError> => (options?.client ?? client).get<ExportMyDataResponses, ExportMyDataErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/users/me/export',
+    ...options
+});
+
+/**
+ * Forget a person: their key is destroyed, so their names, e-mail and free text read as forgotten everywhere; idempotent
+ */
+export const erasePersonalData = <ThrowOnError extends boolean = false>(options: Options<ErasePersonalDataData, ThrowOnError>): RequestResult<ErasePersonalDataResponses, ErasePersonalDataErrors, ThrowOnError> => (options.client ?? client).delete<ErasePersonalDataResponses, ErasePersonalDataErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/admin/users/{id}/personal-data',
+    ...options
+});
+
+/**
+ * Doctor: the day's appointments in the doctor's time zone, with patient, shared reports and join window
+ */
+export const getDoctorAgenda = <ThrowOnError extends boolean = false>(options?: Options<GetDoctorAgendaData, ThrowOnError>): RequestResult<GetDoctorAgendaResponses, GetDoctorAgendaErrors, ThrowOnError> => (options?.client ?? client).get<GetDoctorAgendaResponses, GetDoctorAgendaErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/doctors/me/agenda',
+    ...options
+});
+
+/**
+ * Doctor: revoke the calendar feed token (at once; repeating it is harmless)
+ */
+export const revokeCalendarFeedToken = <ThrowOnError extends boolean = false>(options?: Options<RevokeCalendarFeedTokenData, ThrowOnError>): RequestResult<RevokeCalendarFeedTokenResponses, RevokeCalendarFeedTokenErrors, ThrowOnError> => (options?.client ?? client).delete<RevokeCalendarFeedTokenResponses, RevokeCalendarFeedTokenErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/doctors/me/calendar-token',
+    ...options
+});
+
+/**
+ * Doctor: create or rotate the private calendar feed token (an earlier one stops working)
+ */
+export const issueCalendarFeedToken = <ThrowOnError extends boolean = false>(options?: Options<IssueCalendarFeedTokenData, ThrowOnError>): RequestResult<IssueCalendarFeedTokenResponses, IssueCalendarFeedTokenErrors, ThrowOnError> => (options?.client ?? client).post<IssueCalendarFeedTokenResponses, IssueCalendarFeedTokenErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/doctors/me/calendar-token',
+    ...options
+});
+
+/**
+ * The doctor's appointments as an iCalendar subscription; the token authenticates (404 when unknown or revoked)
+ */
+export const getDoctorCalendarFeed = <ThrowOnError extends boolean = false>(options: Options<GetDoctorCalendarFeedData, ThrowOnError>): RequestResult<GetDoctorCalendarFeedResponses, GetDoctorCalendarFeedErrors, ThrowOnError> => (options.client ?? client).get<GetDoctorCalendarFeedResponses, GetDoctorCalendarFeedErrors, ThrowOnError>({ url: '/api/doctors/me/calendar.ics', ...options });
 
 /**
  * Find doctors by specialization and name
@@ -328,7 +378,7 @@ export const getWallet = <ThrowOnError extends boolean = false>(options?: Option
 });
 
 /**
- * Wallet ledger, newest first, 20 a page
+ * Wallet ledger, newest first, 20 a page unless `limit` says otherwise
  */
 export const listWalletTransactions = <ThrowOnError extends boolean = false>(options?: Options<ListWalletTransactionsData, ThrowOnError>): RequestResult<ListWalletTransactionsResponses, ListWalletTransactionsErrors, ThrowOnError> => (options?.client ?? client).get<ListWalletTransactionsResponses, ListWalletTransactionsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -386,7 +436,7 @@ export const listEvents = <ThrowOnError extends boolean = false>(options?: Optio
 });
 
 /**
- * Drop and replay a projection (or all)
+ * Rebuild a projection (or all) aside and swap it in when caught up
  */
 export const rebuildProjections = <ThrowOnError extends boolean = false>(options?: Options<RebuildProjectionsData, ThrowOnError>): RequestResult<RebuildProjectionsResponses, RebuildProjectionsErrors, ThrowOnError> => (options?.client ?? client).post<RebuildProjectionsResponses, RebuildProjectionsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -399,7 +449,7 @@ export const rebuildProjections = <ThrowOnError extends boolean = false>(options
 });
 
 /**
- * Projection positions, lag and errors
+ * Projection positions, lag (events, seconds), errors and rebuild progress
  */
 export const listProjections = <ThrowOnError extends boolean = false>(options?: Options<ListProjectionsData, ThrowOnError>): RequestResult<ListProjectionsResponses, ListProjectionsErrors, ThrowOnError> => (options?.client ?? client).get<ListProjectionsResponses, ListProjectionsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -427,6 +477,69 @@ export const retryParkedEvent = <ThrowOnError extends boolean = false>(options: 
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * Every event of an appointment and of the streams it touched, with inclusion proofs against the latest signed head; `?format=bundle` downloads a self-contained file to verify offline (CaseBundle)
+ */
+export const getAppointmentCaseFile = <ThrowOnError extends boolean = false>(options: Options<GetAppointmentCaseFileData, ThrowOnError>): RequestResult<GetAppointmentCaseFileResponses, GetAppointmentCaseFileErrors, ThrowOnError> => (options.client ?? client).get<GetAppointmentCaseFileResponses, GetAppointmentCaseFileErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/audit/appointments/{id}/case',
+    ...options
+});
+
+/**
+ * Who read my records (reports, appointments, histories, case files), oldest first; page with `after=next`
+ */
+export const listMyAccessLog = <ThrowOnError extends boolean = false>(options?: Options<ListMyAccessLogData, ThrowOnError>): RequestResult<ListMyAccessLogResponses, ListMyAccessLogErrors, ThrowOnError> => (options?.client ?? client).get<ListMyAccessLogResponses, ListMyAccessLogErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/users/me/access-log',
+    ...options
+});
+
+/**
+ * Reads of patients' records, by patient and/or reader, oldest first; page with `after=next`
+ */
+export const listAccessLog = <ThrowOnError extends boolean = false>(options?: Options<ListAccessLogData, ThrowOnError>): RequestResult<ListAccessLogResponses, ListAccessLogErrors, ThrowOnError> => (options?.client ?? client).get<ListAccessLogResponses, ListAccessLogErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/audit/access-log',
+    ...options
+});
+
+/**
+ * The newest signed tree head of the ledger (404 before the first)
+ */
+export const getLatestCheckpoint = <ThrowOnError extends boolean = false>(options?: Options<GetLatestCheckpointData, ThrowOnError>): RequestResult<GetLatestCheckpointResponses, GetLatestCheckpointErrors, ThrowOnError> => (options?.client ?? client).get<GetLatestCheckpointResponses, GetLatestCheckpointErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/audit/checkpoints/latest',
+    ...options
+});
+
+/**
+ * Signed tree heads with size > after, smallest first
+ */
+export const listCheckpoints = <ThrowOnError extends boolean = false>(options?: Options<ListCheckpointsData, ThrowOnError>): RequestResult<ListCheckpointsResponses, ListCheckpointsErrors, ThrowOnError> => (options?.client ?? client).get<ListCheckpointsResponses, ListCheckpointsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/audit/checkpoints',
+    ...options
+});
+
+/**
+ * Proof that the tree of `to` leaves extends the tree of `from` leaves (RFC 6962)
+ */
+export const getConsistencyProof = <ThrowOnError extends boolean = false>(options: Options<GetConsistencyProofData, ThrowOnError>): RequestResult<GetConsistencyProofResponses, GetConsistencyProofErrors, ThrowOnError> => (options.client ?? client).get<GetConsistencyProofResponses, GetConsistencyProofErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/audit/proofs/consistency',
+    ...options
+});
+
+/**
+ * Proof that the event at a global position is in the tree of `size` leaves (default: the latest signed head)
+ */
+export const getInclusionProof = <ThrowOnError extends boolean = false>(options: Options<GetInclusionProofData, ThrowOnError>): RequestResult<GetInclusionProofResponses, GetInclusionProofErrors, ThrowOnError> => (options.client ?? client).get<GetInclusionProofResponses, GetInclusionProofErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/audit/proofs/inclusion',
+    ...options
 });
 
 /**
@@ -485,6 +598,68 @@ export const askAboutReport = <ThrowOnError extends boolean = false>(options: Op
 export const askChatbot = <ThrowOnError extends boolean = false>(options: Options<AskChatbotData, ThrowOnError>): RequestResult<AskChatbotResponses, AskChatbotErrors, ThrowOnError> => (options.client ?? client).post<AskChatbotResponses, AskChatbotErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/chatbot',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * The registered endpoints, oldest first
+ */
+export const listWebhookEndpoints = <ThrowOnError extends boolean = false>(options?: Options<ListWebhookEndpointsData, ThrowOnError>): RequestResult<ListWebhookEndpointsResponses, ListWebhookEndpointsErrors, ThrowOnError> => (options?.client ?? client).get<ListWebhookEndpointsResponses, ListWebhookEndpointsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/admin/webhooks',
+    ...options
+});
+
+/**
+ * Register an endpoint for signed event deliveries; the answer carries its secret, shown only this once
+ */
+export const registerWebhookEndpoint = <ThrowOnError extends boolean = false>(options: Options<RegisterWebhookEndpointData, ThrowOnError>): RequestResult<RegisterWebhookEndpointResponses, RegisterWebhookEndpointErrors, ThrowOnError> => (options.client ?? client).post<RegisterWebhookEndpointResponses, RegisterWebhookEndpointErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/admin/webhooks',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Remove an endpoint: nothing more is sent to it, waiting retries included
+ */
+export const removeWebhookEndpoint = <ThrowOnError extends boolean = false>(options: Options<RemoveWebhookEndpointData, ThrowOnError>): RequestResult<RemoveWebhookEndpointResponses, RemoveWebhookEndpointErrors, ThrowOnError> => (options.client ?? client).delete<RemoveWebhookEndpointResponses, RemoveWebhookEndpointErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/admin/webhooks/{id}',
+    ...options
+});
+
+/**
+ * One endpoint
+ */
+export const getWebhookEndpoint = <ThrowOnError extends boolean = false>(options: Options<GetWebhookEndpointData, ThrowOnError>): RequestResult<GetWebhookEndpointResponses, GetWebhookEndpointErrors, ThrowOnError> => (options.client ?? client).get<GetWebhookEndpointResponses, GetWebhookEndpointErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/admin/webhooks/{id}',
+    ...options
+});
+
+/**
+ * The endpoint's delivery log, newest first: every attempt with its status code or error, and when the next is due
+ */
+export const listWebhookDeliveries = <ThrowOnError extends boolean = false>(options: Options<ListWebhookDeliveriesData, ThrowOnError>): RequestResult<ListWebhookDeliveriesResponses, ListWebhookDeliveriesErrors, ThrowOnError> => (options.client ?? client).get<ListWebhookDeliveriesResponses, ListWebhookDeliveriesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/admin/webhooks/{id}/deliveries',
+    ...options
+});
+
+/**
+ * Send a delivery again now, under the same delivery id; its retry schedule starts over
+ */
+export const redeliverWebhook = <ThrowOnError extends boolean = false>(options: Options<RedeliverWebhookData, ThrowOnError>): RequestResult<RedeliverWebhookResponses, RedeliverWebhookErrors, ThrowOnError> => (options.client ?? client).post<RedeliverWebhookResponses, RedeliverWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/admin/webhooks/{id}/deliveries/{deliveryId}/redeliver',
     ...options,
     headers: {
         'Content-Type': 'application/json',

@@ -25,7 +25,16 @@ export type Problem = {
 export type Readiness = {
     status: 'ready';
     profile: 'embedded' | 'production';
+    /**
+     * Events each projection is behind the store (counted, never a difference of positions)
+     */
     lag: {
+        [key: string]: unknown;
+    };
+    /**
+     * Age in seconds of the oldest event each projection has yet to apply
+     */
+    lagSeconds: {
         [key: string]: unknown;
     };
 };
@@ -47,6 +56,53 @@ export type User = {
     experienceYears?: number;
     bio?: string;
     timezone?: string;
+};
+
+export type PersonalDataExport = {
+    format: 'healthvision-personal-data';
+    version: 1;
+    exportedAt: string;
+    profile: User & {
+        email?: string | null;
+        registeredAt: string | null;
+    };
+    appointments: Array<{
+        [key: string]: unknown;
+    }>;
+    payments: Array<{
+        [key: string]: unknown;
+    }>;
+    refunds: Array<{
+        [key: string]: unknown;
+    }>;
+    wallet: {
+        [key: string]: unknown;
+    } | null;
+    walletTransactions: Array<{
+        [key: string]: unknown;
+    }>;
+    reports: Array<{
+        reportId: string;
+        title: string;
+        status: string;
+        chat: Array<{
+            question: string;
+            reply: string;
+            urgency: string;
+            answeredAt: string;
+        }>;
+    }>;
+    consultations: Array<{
+        [key: string]: unknown;
+    }>;
+    accessLog: Array<{
+        [key: string]: unknown;
+    }>;
+};
+
+export type PersonalDataErased = {
+    userId: string;
+    erasedAt: string;
 };
 
 export type Doctor = {
@@ -193,6 +249,8 @@ export type WalletTransactions = {
         paymentId: string | null;
         at: string;
     }>;
+    page: number;
+    total: number;
 };
 
 export type WalletTopUp = {
@@ -213,6 +271,127 @@ export type ParkedEvent = {
     attempts: number;
     parkedAt: string;
     lastAttemptAt: string;
+};
+
+export type CaseFile = {
+    appointmentId: string;
+    patientId: string;
+    head: {
+        size: number;
+        rootHash: string;
+        signedAt: string;
+        signature: string;
+        publicKey: string;
+    } | null;
+    status: 'verified' | 'pending' | 'broken';
+    streams: Array<string>;
+    events: Array<{
+        streamId: string;
+        revision: number;
+        position: number;
+        type: string;
+        data: {
+            [key: string]: unknown;
+        };
+        eventId: string;
+        actor: {
+            userId: string;
+            role: string;
+        };
+        at: string;
+        correlationId: string;
+        causationId: string | null;
+        causedBy: {
+            streamId: string;
+            revision: number;
+            type: string;
+        } | null;
+        hash: string;
+        inclusion: {
+            leafIndex: number;
+            treeSize: number;
+            leafHash: string;
+            proof: Array<string>;
+        } | null;
+        included: boolean | null;
+    }>;
+};
+
+export type CaseBundle = {
+    format: 'healthvision-case-bundle/1';
+    appointmentId: string;
+    generatedAt: string;
+    head: {
+        size: number;
+        rootHash: string;
+        signedAt: string;
+        signature: string;
+        publicKey: string;
+    };
+    events: Array<{
+        streamId: string;
+        revision: number;
+        position: number;
+        type: string;
+        data: {
+            [key: string]: unknown;
+        };
+        metadata: {
+            [key: string]: unknown;
+        };
+        previousHash: string | null;
+        inclusion: {
+            leafIndex: number;
+            treeSize: number;
+            leafHash: string;
+            proof: Array<string>;
+        } | null;
+    }>;
+    manifestSignature: string;
+};
+
+export type AccessLog = {
+    items: Array<{
+        patientId: string;
+        readerId: string;
+        readerRole: string;
+        reason: 'treating_doctor' | 'auditor' | 'admin';
+        record: {
+            kind: 'report' | 'appointment' | 'appointment_history' | 'appointment_state' | 'case_file';
+            id: string;
+        };
+        requestId: string;
+        at: string;
+        position: number;
+    }>;
+    next: number | null;
+};
+
+export type SignedTreeHead = {
+    size: number;
+    rootHash: string;
+    signedAt: string;
+    /**
+     * Ed25519 signature (base64) of the canonical head encoding (docs/audit-ledger.md)
+     */
+    signature: string;
+    /**
+     * base64 of the signer's SPKI DER public key
+     */
+    publicKey: string;
+};
+
+export type ConsistencyProof = {
+    from: number;
+    to: number;
+    proof: Array<string>;
+};
+
+export type InclusionProof = {
+    leafIndex: number;
+    treeSize: number;
+    leafHash: string;
+    proof: Array<string>;
 };
 
 export type ReportUploaded = {
@@ -269,6 +448,43 @@ export type ChatbotAnswer = {
     reply: string;
     urgency: 'low' | 'medium' | 'high';
     suggestBooking: boolean;
+};
+
+export type RegisteredWebhookEndpoint = WebhookEndpoint & {
+    /**
+     * The signing secret; shown only in this answer.
+     */
+    secret: string;
+};
+
+export type WebhookEndpoint = {
+    id: string;
+    url: string;
+    events: Array<string>;
+    trusted: boolean;
+    createdAt: string;
+};
+
+export type WebhookDelivery = {
+    /**
+     * Sent as X-HealthVision-Delivery; the same on every attempt and redelivery.
+     */
+    id: string;
+    endpointId: string;
+    eventType: string;
+    eventId: string;
+    occurredAt: string;
+    status: 'pending' | 'succeeded' | 'failed';
+    attempts: Array<{
+        attempt: number;
+        at: string;
+        statusCode: number | null;
+        error: string | null;
+        succeeded: boolean;
+    }>;
+    nextAttemptAt: string | null;
+    createdAt: string;
+    updatedAt: string;
 };
 
 /**
@@ -464,6 +680,10 @@ export type VerifyOtpErrors = {
      */
     415: Problem;
     /**
+     * Unprocessable Content
+     */
+    422: Problem;
+    /**
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
@@ -578,6 +798,10 @@ export type LoginErrors = {
      * Unsupported Media Type: the detail names the content types the route takes
      */
     415: Problem;
+    /**
+     * Unprocessable Content
+     */
+    422: Problem;
     /**
      * Too Many Requests: wait `Retry-After` seconds
      */
@@ -787,6 +1011,10 @@ export type ChangeAvatarErrors = {
      */
     415: Problem;
     /**
+     * Unprocessable Content
+     */
+    422: Problem;
+    /**
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
@@ -849,11 +1077,306 @@ export type ListDevMailboxResponses = {
             subject: string;
             text: string;
             at: string;
+            attachments?: Array<{
+                filename: string;
+                contentType: string;
+                content: string;
+            }>;
         }>;
     };
 };
 
 export type ListDevMailboxResponse = ListDevMailboxResponses[keyof ListDevMailboxResponses];
+
+export type ExportMyDataData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/users/me/export';
+};
+
+export type ExportMyDataErrors = {
+    /**
+     * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
+     */
+    401: Problem;
+    /**
+     * Too Many Requests: wait `Retry-After` seconds
+     */
+    429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+};
+
+export type ExportMyDataError = ExportMyDataErrors[keyof ExportMyDataErrors];
+
+export type ExportMyDataResponses = {
+    /**
+     * HTTP 200
+     */
+    200: PersonalDataExport;
+};
+
+export type ExportMyDataResponse = ExportMyDataResponses[keyof ExportMyDataResponses];
+
+export type ErasePersonalDataData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/admin/users/{id}/personal-data';
+};
+
+export type ErasePersonalDataErrors = {
+    /**
+     * Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key
+     */
+    400: Problem;
+    /**
+     * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
+     */
+    401: Problem;
+    /**
+     * Forbidden: the caller's role may not do this
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Content
+     */
+    422: Problem;
+    /**
+     * Too Many Requests: wait `Retry-After` seconds
+     */
+    429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+};
+
+export type ErasePersonalDataError = ErasePersonalDataErrors[keyof ErasePersonalDataErrors];
+
+export type ErasePersonalDataResponses = {
+    /**
+     * HTTP 200
+     */
+    200: PersonalDataErased;
+};
+
+export type ErasePersonalDataResponse = ErasePersonalDataResponses[keyof ErasePersonalDataResponses];
+
+export type GetDoctorAgendaData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * A day in the doctor's time zone (default: today there)
+         */
+        date?: string;
+    };
+    url: '/api/doctors/me/agenda';
+};
+
+export type GetDoctorAgendaErrors = {
+    /**
+     * Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key
+     */
+    400: Problem;
+    /**
+     * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
+     */
+    401: Problem;
+    /**
+     * Forbidden: the caller's role may not do this
+     */
+    403: Problem;
+    /**
+     * Too Many Requests: wait `Retry-After` seconds
+     */
+    429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+};
+
+export type GetDoctorAgendaError = GetDoctorAgendaErrors[keyof GetDoctorAgendaErrors];
+
+export type GetDoctorAgendaResponses = {
+    /**
+     * HTTP 200
+     */
+    200: {
+        date: string;
+        timezone: string;
+        from: string;
+        to: string;
+        items: Array<{
+            appointmentId: string;
+            patientId: string;
+            patientName: string;
+            start: string;
+            end: string;
+            status: 'pending_payment' | 'confirmed' | 'expired' | 'cancelled' | 'completed' | 'missed';
+            sharedReports: boolean;
+            sharedReportCount: number;
+            joinWindow: {
+                opensAt: string;
+                closesAt: string;
+            };
+            joinableNow: boolean;
+        }>;
+    };
+};
+
+export type GetDoctorAgendaResponse = GetDoctorAgendaResponses[keyof GetDoctorAgendaResponses];
+
+export type RevokeCalendarFeedTokenData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/doctors/me/calendar-token';
+};
+
+export type RevokeCalendarFeedTokenErrors = {
+    /**
+     * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
+     */
+    401: Problem;
+    /**
+     * Forbidden: the caller's role may not do this
+     */
+    403: Problem;
+    /**
+     * Unprocessable Content
+     */
+    422: Problem;
+    /**
+     * Too Many Requests: wait `Retry-After` seconds
+     */
+    429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+};
+
+export type RevokeCalendarFeedTokenError = RevokeCalendarFeedTokenErrors[keyof RevokeCalendarFeedTokenErrors];
+
+export type RevokeCalendarFeedTokenResponses = {
+    /**
+     * HTTP 204
+     */
+    204: void;
+};
+
+export type RevokeCalendarFeedTokenResponse = RevokeCalendarFeedTokenResponses[keyof RevokeCalendarFeedTokenResponses];
+
+export type IssueCalendarFeedTokenData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/doctors/me/calendar-token';
+};
+
+export type IssueCalendarFeedTokenErrors = {
+    /**
+     * Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key
+     */
+    400: Problem;
+    /**
+     * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
+     */
+    401: Problem;
+    /**
+     * Forbidden: the caller's role may not do this
+     */
+    403: Problem;
+    /**
+     * Content Too Large: the detail names the limit (JSON bodies 100 KiB; uploads per route)
+     */
+    413: Problem;
+    /**
+     * Unsupported Media Type: the detail names the content types the route takes
+     */
+    415: Problem;
+    /**
+     * Unprocessable Content
+     */
+    422: Problem;
+    /**
+     * Too Many Requests: wait `Retry-After` seconds
+     */
+    429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+};
+
+export type IssueCalendarFeedTokenError = IssueCalendarFeedTokenErrors[keyof IssueCalendarFeedTokenErrors];
+
+export type IssueCalendarFeedTokenResponses = {
+    /**
+     * HTTP 201
+     */
+    201: {
+        token: string;
+        url: string;
+    };
+};
+
+export type IssueCalendarFeedTokenResponse = IssueCalendarFeedTokenResponses[keyof IssueCalendarFeedTokenResponses];
+
+export type GetDoctorCalendarFeedData = {
+    body?: never;
+    path?: never;
+    query: {
+        token: string;
+    };
+    url: '/api/doctors/me/calendar.ics';
+};
+
+export type GetDoctorCalendarFeedErrors = {
+    /**
+     * Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key
+     */
+    400: Problem;
+    /**
+     * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
+     */
+    401: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Too Many Requests: wait `Retry-After` seconds
+     */
+    429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+};
+
+export type GetDoctorCalendarFeedError = GetDoctorCalendarFeedErrors[keyof GetDoctorCalendarFeedErrors];
+
+export type GetDoctorCalendarFeedResponses = {
+    /**
+     * HTTP 200
+     */
+    200: Blob | File;
+};
+
+export type GetDoctorCalendarFeedResponse = GetDoctorCalendarFeedResponses[keyof GetDoctorCalendarFeedResponses];
 
 export type ListDoctorsData = {
     body?: never;
@@ -982,6 +1505,10 @@ export type PublishAvailabilityErrors = {
      */
     415: Problem;
     /**
+     * Unprocessable Content
+     */
+    422: Problem;
+    /**
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
@@ -1080,6 +1607,10 @@ export type WithdrawSlotErrors = {
      */
     409: Problem;
     /**
+     * Unprocessable Content
+     */
+    422: Problem;
+    /**
      * Too Many Requests: wait `Retry-After` seconds
      */
     429: Problem;
@@ -1107,6 +1638,8 @@ export type ListAppointmentsData = {
         status?: 'pending_payment' | 'confirmed' | 'expired' | 'cancelled' | 'completed' | 'missed';
         from?: string;
         to?: string;
+        page?: number;
+        limit?: number;
     };
     url: '/api/appointments';
 };
@@ -1138,6 +1671,8 @@ export type ListAppointmentsResponses = {
      */
     200: {
         items: Array<Appointment>;
+        page: number;
+        total: number;
     };
 };
 
@@ -2017,6 +2552,7 @@ export type ListWalletTransactionsData = {
     path?: never;
     query?: {
         page?: number;
+        limit?: number;
     };
     url: '/api/wallet/transactions';
 };
@@ -2546,6 +3082,324 @@ export type RetryParkedEventResponses = {
 
 export type RetryParkedEventResponse = RetryParkedEventResponses[keyof RetryParkedEventResponses];
 
+export type GetAppointmentCaseFileData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        format?: 'json' | 'bundle';
+    };
+    url: '/api/audit/appointments/{id}/case';
+};
+
+export type GetAppointmentCaseFileErrors = {
+    /**
+     * Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key
+     */
+    400: Problem;
+    /**
+     * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
+     */
+    401: Problem;
+    /**
+     * Forbidden: the caller's role may not do this
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Too Many Requests: wait `Retry-After` seconds
+     */
+    429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+};
+
+export type GetAppointmentCaseFileError = GetAppointmentCaseFileErrors[keyof GetAppointmentCaseFileErrors];
+
+export type GetAppointmentCaseFileResponses = {
+    /**
+     * HTTP 200
+     */
+    200: CaseFile | CaseBundle;
+};
+
+export type GetAppointmentCaseFileResponse = GetAppointmentCaseFileResponses[keyof GetAppointmentCaseFileResponses];
+
+export type ListMyAccessLogData = {
+    body?: never;
+    path?: never;
+    query?: {
+        after?: number | null;
+        limit?: number;
+    };
+    url: '/api/users/me/access-log';
+};
+
+export type ListMyAccessLogErrors = {
+    /**
+     * Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key
+     */
+    400: Problem;
+    /**
+     * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
+     */
+    401: Problem;
+    /**
+     * Too Many Requests: wait `Retry-After` seconds
+     */
+    429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+};
+
+export type ListMyAccessLogError = ListMyAccessLogErrors[keyof ListMyAccessLogErrors];
+
+export type ListMyAccessLogResponses = {
+    /**
+     * HTTP 200
+     */
+    200: AccessLog;
+};
+
+export type ListMyAccessLogResponse = ListMyAccessLogResponses[keyof ListMyAccessLogResponses];
+
+export type ListAccessLogData = {
+    body?: never;
+    path?: never;
+    query?: {
+        after?: number | null;
+        limit?: number;
+        patientId?: string;
+        readerId?: string;
+    };
+    url: '/api/audit/access-log';
+};
+
+export type ListAccessLogErrors = {
+    /**
+     * Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key
+     */
+    400: Problem;
+    /**
+     * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
+     */
+    401: Problem;
+    /**
+     * Forbidden: the caller's role may not do this
+     */
+    403: Problem;
+    /**
+     * Too Many Requests: wait `Retry-After` seconds
+     */
+    429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+};
+
+export type ListAccessLogError = ListAccessLogErrors[keyof ListAccessLogErrors];
+
+export type ListAccessLogResponses = {
+    /**
+     * HTTP 200
+     */
+    200: AccessLog;
+};
+
+export type ListAccessLogResponse = ListAccessLogResponses[keyof ListAccessLogResponses];
+
+export type GetLatestCheckpointData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/audit/checkpoints/latest';
+};
+
+export type GetLatestCheckpointErrors = {
+    /**
+     * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
+     */
+    401: Problem;
+    /**
+     * Forbidden: the caller's role may not do this
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Too Many Requests: wait `Retry-After` seconds
+     */
+    429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+};
+
+export type GetLatestCheckpointError = GetLatestCheckpointErrors[keyof GetLatestCheckpointErrors];
+
+export type GetLatestCheckpointResponses = {
+    /**
+     * HTTP 200
+     */
+    200: SignedTreeHead;
+};
+
+export type GetLatestCheckpointResponse = GetLatestCheckpointResponses[keyof GetLatestCheckpointResponses];
+
+export type ListCheckpointsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        after?: number | null;
+        limit?: number;
+    };
+    url: '/api/audit/checkpoints';
+};
+
+export type ListCheckpointsErrors = {
+    /**
+     * Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key
+     */
+    400: Problem;
+    /**
+     * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
+     */
+    401: Problem;
+    /**
+     * Forbidden: the caller's role may not do this
+     */
+    403: Problem;
+    /**
+     * Too Many Requests: wait `Retry-After` seconds
+     */
+    429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+};
+
+export type ListCheckpointsError = ListCheckpointsErrors[keyof ListCheckpointsErrors];
+
+export type ListCheckpointsResponses = {
+    /**
+     * HTTP 200
+     */
+    200: {
+        items: Array<SignedTreeHead>;
+    };
+};
+
+export type ListCheckpointsResponse = ListCheckpointsResponses[keyof ListCheckpointsResponses];
+
+export type GetConsistencyProofData = {
+    body?: never;
+    path?: never;
+    query: {
+        from: number;
+        to: number;
+    };
+    url: '/api/audit/proofs/consistency';
+};
+
+export type GetConsistencyProofErrors = {
+    /**
+     * Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key
+     */
+    400: Problem;
+    /**
+     * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
+     */
+    401: Problem;
+    /**
+     * Forbidden: the caller's role may not do this
+     */
+    403: Problem;
+    /**
+     * Too Many Requests: wait `Retry-After` seconds
+     */
+    429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+};
+
+export type GetConsistencyProofError = GetConsistencyProofErrors[keyof GetConsistencyProofErrors];
+
+export type GetConsistencyProofResponses = {
+    /**
+     * HTTP 200
+     */
+    200: ConsistencyProof;
+};
+
+export type GetConsistencyProofResponse = GetConsistencyProofResponses[keyof GetConsistencyProofResponses];
+
+export type GetInclusionProofData = {
+    body?: never;
+    path?: never;
+    query: {
+        position: number;
+        size?: number;
+    };
+    url: '/api/audit/proofs/inclusion';
+};
+
+export type GetInclusionProofErrors = {
+    /**
+     * Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key
+     */
+    400: Problem;
+    /**
+     * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
+     */
+    401: Problem;
+    /**
+     * Forbidden: the caller's role may not do this
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Too Many Requests: wait `Retry-After` seconds
+     */
+    429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+};
+
+export type GetInclusionProofError = GetInclusionProofErrors[keyof GetInclusionProofErrors];
+
+export type GetInclusionProofResponses = {
+    /**
+     * HTTP 200
+     */
+    200: InclusionProof;
+};
+
+export type GetInclusionProofResponse = GetInclusionProofResponses[keyof GetInclusionProofResponses];
+
 export type ListReportsData = {
     body?: never;
     path?: never;
@@ -2632,6 +3486,10 @@ export type UploadReportErrors = {
      * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
      */
     500: Problem;
+    /**
+     * Service Unavailable
+     */
+    503: Problem;
 };
 
 export type UploadReportError = UploadReportErrors[keyof UploadReportErrors];
@@ -2877,6 +3735,331 @@ export type AskChatbotResponses = {
 };
 
 export type AskChatbotResponse = AskChatbotResponses[keyof AskChatbotResponses];
+
+export type ListWebhookEndpointsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/admin/webhooks';
+};
+
+export type ListWebhookEndpointsErrors = {
+    /**
+     * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
+     */
+    401: Problem;
+    /**
+     * Forbidden: the caller's role may not do this
+     */
+    403: Problem;
+    /**
+     * Too Many Requests: wait `Retry-After` seconds
+     */
+    429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+};
+
+export type ListWebhookEndpointsError = ListWebhookEndpointsErrors[keyof ListWebhookEndpointsErrors];
+
+export type ListWebhookEndpointsResponses = {
+    /**
+     * HTTP 200
+     */
+    200: {
+        items: Array<WebhookEndpoint>;
+    };
+};
+
+export type ListWebhookEndpointsResponse = ListWebhookEndpointsResponses[keyof ListWebhookEndpointsResponses];
+
+export type RegisterWebhookEndpointData = {
+    body: {
+        url: string;
+        events: Array<'appointment.requested' | 'appointment.confirmed' | 'appointment.expired' | 'appointment.rescheduled' | 'appointment.cancelled' | 'appointment.completed' | 'appointment.missed' | 'payment.captured' | 'payment.failed' | 'payment.refund_issued' | 'payment.refund_completed' | 'payment.refund_failed' | 'report.analyzed' | 'appointment.*' | 'payment.*' | 'report.*'>;
+        trusted?: boolean;
+    };
+    path?: never;
+    query?: never;
+    url: '/api/admin/webhooks';
+};
+
+export type RegisterWebhookEndpointErrors = {
+    /**
+     * Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key
+     */
+    400: Problem;
+    /**
+     * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
+     */
+    401: Problem;
+    /**
+     * Forbidden: the caller's role may not do this
+     */
+    403: Problem;
+    /**
+     * Content Too Large: the detail names the limit (JSON bodies 100 KiB; uploads per route)
+     */
+    413: Problem;
+    /**
+     * Unsupported Media Type: the detail names the content types the route takes
+     */
+    415: Problem;
+    /**
+     * Unprocessable Content
+     */
+    422: Problem;
+    /**
+     * Too Many Requests: wait `Retry-After` seconds
+     */
+    429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+};
+
+export type RegisterWebhookEndpointError = RegisterWebhookEndpointErrors[keyof RegisterWebhookEndpointErrors];
+
+export type RegisterWebhookEndpointResponses = {
+    /**
+     * HTTP 201
+     */
+    201: RegisteredWebhookEndpoint;
+};
+
+export type RegisterWebhookEndpointResponse = RegisterWebhookEndpointResponses[keyof RegisterWebhookEndpointResponses];
+
+export type RemoveWebhookEndpointData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/admin/webhooks/{id}';
+};
+
+export type RemoveWebhookEndpointErrors = {
+    /**
+     * Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key
+     */
+    400: Problem;
+    /**
+     * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
+     */
+    401: Problem;
+    /**
+     * Forbidden: the caller's role may not do this
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Content
+     */
+    422: Problem;
+    /**
+     * Too Many Requests: wait `Retry-After` seconds
+     */
+    429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+};
+
+export type RemoveWebhookEndpointError = RemoveWebhookEndpointErrors[keyof RemoveWebhookEndpointErrors];
+
+export type RemoveWebhookEndpointResponses = {
+    /**
+     * HTTP 204
+     */
+    204: void;
+};
+
+export type RemoveWebhookEndpointResponse = RemoveWebhookEndpointResponses[keyof RemoveWebhookEndpointResponses];
+
+export type GetWebhookEndpointData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/admin/webhooks/{id}';
+};
+
+export type GetWebhookEndpointErrors = {
+    /**
+     * Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key
+     */
+    400: Problem;
+    /**
+     * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
+     */
+    401: Problem;
+    /**
+     * Forbidden: the caller's role may not do this
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Too Many Requests: wait `Retry-After` seconds
+     */
+    429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+};
+
+export type GetWebhookEndpointError = GetWebhookEndpointErrors[keyof GetWebhookEndpointErrors];
+
+export type GetWebhookEndpointResponses = {
+    /**
+     * HTTP 200
+     */
+    200: WebhookEndpoint;
+};
+
+export type GetWebhookEndpointResponse = GetWebhookEndpointResponses[keyof GetWebhookEndpointResponses];
+
+export type ListWebhookDeliveriesData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        status?: 'pending' | 'succeeded' | 'failed';
+        page?: number;
+        limit?: number;
+    };
+    url: '/api/admin/webhooks/{id}/deliveries';
+};
+
+export type ListWebhookDeliveriesErrors = {
+    /**
+     * Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key
+     */
+    400: Problem;
+    /**
+     * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
+     */
+    401: Problem;
+    /**
+     * Forbidden: the caller's role may not do this
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Too Many Requests: wait `Retry-After` seconds
+     */
+    429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+};
+
+export type ListWebhookDeliveriesError = ListWebhookDeliveriesErrors[keyof ListWebhookDeliveriesErrors];
+
+export type ListWebhookDeliveriesResponses = {
+    /**
+     * HTTP 200
+     */
+    200: {
+        items: Array<WebhookDelivery>;
+        page: number;
+        total: number;
+    };
+};
+
+export type ListWebhookDeliveriesResponse = ListWebhookDeliveriesResponses[keyof ListWebhookDeliveriesResponses];
+
+export type RedeliverWebhookData = {
+    body?: {
+        [key: string]: never;
+    };
+    headers?: {
+        /**
+         * Makes the POST safe to retry: a repeat with the same key and body replays the first answer; another body under the key is 422 `idempotency_key_reused`, a repeat while the first runs is 409 `idempotency_in_progress`.
+         */
+        'Idempotency-Key'?: IdempotencyKey;
+    };
+    path: {
+        id: string;
+        deliveryId: string;
+    };
+    query?: never;
+    url: '/api/admin/webhooks/{id}/deliveries/{deliveryId}/redeliver';
+};
+
+export type RedeliverWebhookErrors = {
+    /**
+     * Bad Request: invalid input (per-field `errors`), malformed JSON or multipart, or a malformed Idempotency-Key
+     */
+    400: Problem;
+    /**
+     * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
+     */
+    401: Problem;
+    /**
+     * Forbidden: the caller's role may not do this
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
+     */
+    409: Problem;
+    /**
+     * Content Too Large: the detail names the limit (JSON bodies 100 KiB; uploads per route)
+     */
+    413: Problem;
+    /**
+     * Unsupported Media Type: the detail names the content types the route takes
+     */
+    415: Problem;
+    /**
+     * Unprocessable Content; or `idempotency_key_reused`: this Idempotency-Key was used with another body
+     */
+    422: Problem;
+    /**
+     * Too Many Requests: wait `Retry-After` seconds
+     */
+    429: Problem;
+    /**
+     * Internal Server Error: an unexpected fault (logged under the X-Request-Id; the problem carries no details)
+     */
+    500: Problem;
+};
+
+export type RedeliverWebhookError = RedeliverWebhookErrors[keyof RedeliverWebhookErrors];
+
+export type RedeliverWebhookResponses = {
+    /**
+     * HTTP 202
+     */
+    202: WebhookDelivery;
+};
+
+export type RedeliverWebhookResponse = RedeliverWebhookResponses[keyof RedeliverWebhookResponses];
 
 export type GetIceServersData = {
     body?: never;

@@ -6,6 +6,7 @@ import type { ReadView } from '../eventSourcing/projection.js';
 import type { EventStore, RecordedEvent } from '../ports/eventStore.js';
 import type { Filter } from '../ports/readStore.js';
 import { APPOINTMENTS, type AppointmentDoc } from './appointments.projection.js';
+import type { ReadRequest, RecordAccess } from '../audit/accessLog.js';
 
 /** The contract's appointment: the read model's core fields, with optional parts only when they apply. */
 export interface AppointmentView extends Pick<AppointmentDoc, 'appointmentId' | 'patientId' | 'doctorId' | 'slotId' | 'start' | 'end' | 'feePaise' | 'status'> {
@@ -53,7 +54,7 @@ function documentOf(a: ExistingAppointment): AppointmentDoc {
   };
 }
 
-export function appointmentQueries(reads: ReadView, events: EventStore) {
+export function appointmentQueries(reads: ReadView, events: EventStore, recordAccess: RecordAccess) {
   /**
    * Bookings answer before the read model has them; a freshly booked appointment is read from its
    * stream until the projection catches up, so the client (and payments) can use it at once.
@@ -69,33 +70,45 @@ export function appointmentQueries(reads: ReadView, events: EventStore) {
     /** The read-model document, with no access check (for other contexts). */
     getAppointment: (appointmentId: string): Promise<AppointmentDoc | null> => readThrough(appointmentId),
 
-    /** One appointment as its patient, its doctor or staff see it; anyone else gets 404. */
-    async viewAppointment(appointmentId: string, actor: Actor): Promise<AppointmentView> {
+    /**
+     * One appointment as its patient, its doctor or staff see it; anyone else gets 404. A `read`
+     * (a request to read it, not a command's answer) is recorded in the patient's access log.
+     */
+    async viewAppointment(appointmentId: string, actor: Actor, read?: ReadRequest): Promise<AppointmentView> {
       const doc = await readThrough(appointmentId);
       if (!doc || (doc.patientId !== actor.userId && doc.doctorId !== actor.userId && !PARTY_BLIND_ROLES.includes(actor.role))) {
         throw new NotFound('Appointment', appointmentId);
       }
+      if (read) await recordAccess({ reader: actor, patientId: doc.patientId, record: { kind: 'appointment', id: appointmentId } }, read);
       return toAppointmentView(doc);
     },
 
-    /** Own appointments: a patient's or a doctor's; staff see everyone's. Soonest first. */
-    async listAppointments(actor: Actor, q: { status?: AppointmentDoc['status']; from?: string; to?: string }): Promise<AppointmentView[]> {
+    /** Own appointments: a patient's or a doctor's; staff see everyone's. Soonest first, a page at a time, with the total. */
+    async listAppointments(
+      actor: Actor,
+      q: { status?: AppointmentDoc['status']; from?: string; to?: string; page: number; limit: number },
+    ): Promise<{ items: AppointmentView[]; page: number; total: number }> {
       const filter: Filter = {};
       if (actor.role === 'patient') filter.patientId = actor.userId;
       else if (actor.role === 'doctor') filter.doctorId = actor.userId;
       if (q.status) filter.status = q.status;
       if (q.from || q.to) filter.start = { ...(q.from ? { $gte: q.from } : {}), ...(q.to ? { $lt: q.to } : {}) };
-      const docs = await reads.find<AppointmentDoc>(APPOINTMENTS, filter, { sort: { start: 1 }, limit: 500 });
-      return docs.map(toAppointmentView);
+      // Equal start times are ordered by id, so pages neither repeat nor skip an appointment.
+      const [docs, total] = await Promise.all([
+        reads.find<AppointmentDoc>(APPOINTMENTS, filter, { sort: { start: 1, id: 1 }, skip: (q.page - 1) * q.limit, limit: q.limit }),
+        reads.count(APPOINTMENTS, filter),
+      ]);
+      return { items: docs.map(toAppointmentView), page: q.page, total };
     },
 
     /** Every event of the appointment's stream, for its parties and for auditors and admins. */
-    async history(appointmentId: string, actor: Actor, staff: readonly string[] = PARTY_BLIND_ROLES): Promise<HistoryEntry[]> {
+    async history(appointmentId: string, actor: Actor, read: ReadRequest, staff: readonly string[] = PARTY_BLIND_ROLES): Promise<HistoryEntry[]> {
       const stream = await events.readStream(appointmentStream(appointmentId));
       const first = stream[0]?.data as { patientId?: string; doctorId?: string } | undefined;
-      if (!first || (first.patientId !== actor.userId && first.doctorId !== actor.userId && !staff.includes(actor.role))) {
+      if (!first?.patientId || (first.patientId !== actor.userId && first.doctorId !== actor.userId && !staff.includes(actor.role))) {
         throw new NotFound('Appointment', appointmentId);
       }
+      await recordAccess({ reader: actor, patientId: first.patientId, record: { kind: 'appointment_history', id: appointmentId } }, read);
       return stream.map(toHistoryEntry);
     },
   };

@@ -1,10 +1,12 @@
 import { systemActor } from '../../domain/shared/event.js';
 import type { ContextModule } from '../module.js';
+import { accessRecorder } from '../audit/accessLog.js';
 import type { AppointmentsDeps } from './appointmentsDeps.js';
 import { appointmentQueries } from './appointmentQueries.js';
 import { appointmentsProjection } from './appointments.projection.js';
 import { bookSlot } from './bookSlot.js';
 import { bookingMailReactor } from './bookingMail.reactor.js';
+import { appointmentCalendars } from './calendars.js';
 import { cancelAppointment } from './cancelAppointment.js';
 import { completeAppointment, markNoShow } from './concludeAppointment.js';
 import { confirmBooking } from './confirmBooking.js';
@@ -17,9 +19,10 @@ import { SWEEP_EVERY_MS, SWEEP_LAPSED_HOLDS_JOB, sweepLapsedHolds } from './swee
 
 /** The booking saga: hold → pay → confirm, with expiry, reschedule, cancel and conclusion. */
 export function createAppointmentsModule(deps: AppointmentsDeps) {
-  const queries = appointmentQueries(deps.reads, deps.handler.events);
+  const queries = appointmentQueries(deps.reads, deps.handler.events, accessRecorder(deps.handler));
   const releaseHold = releaseSlotHold(deps);
   const sweep = sweepLapsedHolds({ reads: deps.reads, clock: deps.handler.clock, release: releaseHold });
+  const calendars = appointmentCalendars(deps);
   return {
     bookSlot: bookSlot(deps),
     confirmBooking: confirmBooking(deps),
@@ -30,12 +33,16 @@ export function createAppointmentsModule(deps: AppointmentsDeps) {
     complete: completeAppointment(deps),
     noShow: markNoShow(deps),
     ...queries,
+    calendarFeed: calendars.calendarFeed,
+    doctorAgenda: calendars.doctorAgenda,
+    inviteFor: calendars.invite,
     projections: [appointmentsProjection],
     reactors: [
       holdExpiryReactor(deps.scheduler),
-      bookingMailReactor({ events: deps.handler.events, reads: deps.reads, mailer: deps.mailer }),
+      bookingMailReactor({ events: deps.handler.events, reads: deps.reads, mailer: deps.mailer, invite: calendars.invite }),
       slotReleaseReactor(deps.handler),
       rescheduleCompletionReactor(deps.handler),
+      ...calendars.reactors,
     ],
     jobs: [{
       name: RELEASE_SLOT_HOLD_JOB,
@@ -50,7 +57,7 @@ export function createAppointmentsModule(deps: AppointmentsDeps) {
       name: SWEEP_LAPSED_HOLDS_JOB,
       everyMs: SWEEP_EVERY_MS,
       handler: async () => { await sweep(); },
-    }],
+    }, ...calendars.jobs],
   } satisfies ContextModule & Record<string, unknown>;
 }
 

@@ -4,6 +4,7 @@ import type { ReadView } from '../eventSourcing/projection.js';
 import type { EventStore } from '../ports/eventStore.js';
 import type { MailMessage, Mailer } from '../ports/mailer.js';
 import { loadAppointment } from './appointmentStreams.js';
+import type { InviteFor } from './appointmentInvite.js';
 
 /** Patients without a time zone of their own see times in India's. */
 export const DEFAULT_PATIENT_TIMEZONE = 'Asia/Kolkata';
@@ -62,10 +63,10 @@ function compose(event: AppointmentEvent, a: ExistingAppointment, doctorName: st
 }
 
 /**
- * Tells the patient when a booking is confirmed, moved or cancelled. The mail's idempotency key is
- * this reactor's name plus the event id, so a replayed event sends nothing new.
+ * Tells the patient when a booking is confirmed, moved or cancelled, with a calendar invitation. The
+ * mail's idempotency key is this reactor's name plus the event id, so a replayed event sends nothing new.
  */
-export function bookingMailReactor(deps: { events: EventStore; reads: ReadView; mailer: Mailer }): Reactor {
+export function bookingMailReactor(deps: { events: EventStore; reads: ReadView; mailer: Mailer; invite: InviteFor }): Reactor {
   return {
     name: NAME,
     handles: ['AppointmentConfirmed', 'AppointmentRescheduled', 'AppointmentCancelled'],
@@ -79,7 +80,10 @@ export function bookingMailReactor(deps: { events: EventStore; reads: ReadView; 
       const doctor = await deps.reads.get<UserDoc>('users', appointment.doctorId);
       const message = compose(event, appointment, doctor?.name ?? 'your doctor', patient.timezone || DEFAULT_PATIENT_TIMEZONE);
       if (!message) return;
-      await deps.mailer.send({ ...message, to: patient.email, idempotencyKey: `${NAME}:${recorded.metadata.eventId}` });
+      const invite = await deps.invite(recorded);
+      await deps.mailer.send({
+        ...message, to: patient.email, idempotencyKey: `${NAME}:${recorded.metadata.eventId}`, ...(invite ? { attachments: [invite] } : {}),
+      });
     },
   };
 }

@@ -3,13 +3,21 @@ import { NotFound } from '../../domain/shared/errors.js';
 import { toHistoryEntry, type HistoryEntry } from '../appointments/appointmentQueries.js';
 import { verifyChain, type ChainVerdict } from '../eventSourcing/eventChain.js';
 import type { EventStore } from '../ports/eventStore.js';
+import type { Actor } from '../../domain/shared/event.js';
+import type { ReadRequest, RecordAccess } from './accessLog.js';
 
 /** Secrets that live in events for the system's own use and never leave through the audit feed. */
 const REDACTED_FIELDS = new Set(['passwordHash', 'codeHash']);
+/** What a report says is medical content: auditors see that a report was analysed or asked about, never what it said. */
+const REPORT_CONTENT: Record<string, ReadonlySet<string>> = {
+  ReportAnalyzed: new Set(['summary', 'findings', 'urgency']),
+  ReportQuestionAnswered: new Set(['question', 'reply', 'urgency']),
+};
 
-function redact(data: unknown): unknown {
+function redact(type: string, data: unknown): unknown {
   if (!data || typeof data !== 'object' || Array.isArray(data)) return data;
-  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, REDACTED_FIELDS.has(k) ? '[redacted]' : v]));
+  const content = REPORT_CONTENT[type];
+  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, REDACTED_FIELDS.has(k) || content?.has(k) ? '[redacted]' : v]));
 }
 
 export interface FeedEntry extends HistoryEntry {
@@ -21,19 +29,23 @@ const MAX_FEED_LIMIT = 500;
 const MAX_FEED_READS = 20;
 
 /** What auditors can ask of the event store: histories, replays to an instant, chain checks, the feed. */
-export function auditQueries(events: EventStore) {
+export function auditQueries(events: EventStore, recordAccess: RecordAccess) {
+  const patientOf = (stream: readonly { data: unknown }[]): string => (stream[0].data as { patientId: string }).patientId;
   return {
-    async appointmentHistory(appointmentId: string): Promise<HistoryEntry[]> {
+    /** Every event of the appointment's stream; the read is recorded in its patient's access log. */
+    async appointmentHistory(appointmentId: string, reader: Actor, read: ReadRequest): Promise<HistoryEntry[]> {
       const stream = await events.readStream(appointmentStream(appointmentId));
       if (stream.length === 0) throw new NotFound('Appointment', appointmentId);
+      await recordAccess({ reader, patientId: patientOf(stream), record: { kind: 'appointment_history', id: appointmentId } }, read);
       return stream.map(toHistoryEntry);
     },
 
     /** The appointment as it stood at `at`: its events recorded up to then, folded by the decider. */
-    async appointmentStateAt(appointmentId: string, at: string) {
+    async appointmentStateAt(appointmentId: string, at: string, reader: Actor, read: ReadRequest) {
       const stream = await events.readStream(appointmentStream(appointmentId));
       const upTo = stream.filter((e) => Date.parse(e.metadata.recordedAt) <= Date.parse(at));
       if (upTo.length === 0) throw new NotFound('Appointment at that time', appointmentId);
+      await recordAccess({ reader, patientId: patientOf(upTo), record: { kind: 'appointment_state', id: appointmentId } }, read);
       const state = upTo.reduce((s, e) => appointmentDecider.evolve(s, e as unknown as AppointmentEvent), appointmentDecider.initialState);
       return { ...state, asOf: at, revision: upTo[upTo.length - 1].revision, position: upTo[upTo.length - 1].position };
     },
@@ -54,7 +66,7 @@ export function auditQueries(events: EventStore) {
         for (const e of page) {
           from = e.position;
           if (q.type && e.type !== q.type) continue;
-          items.push({ ...toHistoryEntry(e), data: redact(e.data), streamId: e.streamId });
+          items.push({ ...toHistoryEntry(e), data: redact(e.type, e.data), streamId: e.streamId });
           if (items.length >= limit) break;
         }
         if (page.length < MAX_FEED_LIMIT) return { items, next: items.length >= limit ? from : null };

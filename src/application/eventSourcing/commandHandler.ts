@@ -3,8 +3,12 @@ import { Conflict } from '../../domain/shared/errors.js';
 import type { Actor, Decider, DomainEvent } from '../../domain/shared/event.js';
 import type { Clock } from '../ports/clock.js';
 import type { Ids } from '../ports/ids.js';
-import { ConcurrencyError, type EventStore, type EventToAppend, type RecordedEvent } from '../ports/eventStore.js';
+import type { SnapshotStore } from '../ports/snapshotStore.js';
+import {
+  ConcurrencyError, type AppendResult, type EventStore, type EventToAppend, type ExpectedRevision, type RecordedEvent,
+} from '../ports/eventStore.js';
 import { schemaVersionOf } from './schemaVersions.js';
+import { foldHistory, loadStream, saveSnapshotIfDue } from './snapshots.js';
 
 /** Who is asking and why; flows into every event's metadata. */
 export interface CommandContext {
@@ -21,6 +25,10 @@ export interface HandlerDeps {
   ids: Ids;
   /** Observes conflicts and retries (metrics); optional. */
   onConflict?: (streamId: string) => void;
+  /** Snapshots of the streams whose deciders opt in (`Decider.snapshot`); absent, every command reads its whole stream. */
+  snapshots?: SnapshotStore;
+  /** A snapshot could not be read or saved (the command went on without it); for the log. */
+  onSnapshotFailed?: (streamId: string, error: unknown) => void;
 }
 
 export interface Handled<S> {
@@ -70,10 +78,9 @@ export async function handle<S, E extends DomainEvent>(
   options: HandleOptions = {},
 ): Promise<Handled<S>> {
   for (let attempt = 1; ; attempt += 1) {
-    const history = attempt === 1 && (options.newStream || options.history)
-      ? (options.history ?? []) : await deps.events.readStream(streamId);
-    const state = history.reduce((s, e) => decider.evolve(s, e as unknown as E), decider.initialState);
-    const revision = history.length - 1;
+    const loaded = attempt === 1 && (options.newStream || options.history)
+      ? foldHistory(decider, options.history ?? []) : await loadStream(deps, streamId, decider, ctx.idempotencyKey !== undefined);
+    const { state, revision, history } = loaded;
     // A retried command (same idempotency key) finds its own events already in the stream: it is done.
     const key = ctx.idempotencyKey === undefined ? undefined : stepKey(ctx.idempotencyKey, options.step);
     const retried = key ? alreadyAppended(history, key, streamId) : null;
@@ -85,28 +92,73 @@ export async function handle<S, E extends DomainEvent>(
     }
     const toAppend = decided.map((event, index) => envelope(deps, streamId, event, ctx, key, index));
     try {
-      const result = await deps.events.append(streamId, toAppend, revision === -1 ? 'no_stream' : revision);
-      const appended = toAppend.map((e, index): RecordedEvent => ({
-        streamId,
-        revision: result.nextRevision - toAppend.length + 1 + index,
-        position: result.position - toAppend.length + 1 + index,
-        type: e.type,
-        data: e.data,
-        metadata: { ...e.metadata, hash: '' },
-      }));
-      return {
-        state: decided.reduce(decider.evolve, state),
-        appended,
-        revision: result.nextRevision,
-        position: result.position,
-        lastEventId: toAppend[toAppend.length - 1].metadata.eventId,
-      };
+      const result = await deps.events.append(streamId, toAppend, expectedFor(revision));
+      const appended = recorded(streamId, toAppend, result);
+      const after = { state: decided.reduce(decider.evolve, state), revision: result.nextRevision, eventId: toAppend[toAppend.length - 1].metadata.eventId };
+      await saveSnapshotIfDue(deps, streamId, decider.snapshot, loaded, after, toAppend.length);
+      return { state: after.state, appended, revision: after.revision, position: result.position, lastEventId: after.eventId };
     } catch (error) {
       if (!(error instanceof ConcurrencyError)) throw error;
       deps.onConflict?.(streamId);
-      if (attempt >= MAX_ATTEMPTS) {
-        throw new Conflict('concurrent_modification', 'Someone else changed this at the same moment; please retry.');
-      }
+      if (attempt >= MAX_ATTEMPTS) throw tooManyConflicts();
+    }
+  }
+}
+
+const expectedFor = (revision: number): ExpectedRevision => (revision === -1 ? 'no_stream' : revision);
+const tooManyConflicts = () => new Conflict('concurrent_modification', 'Someone else changed this at the same moment; please retry.');
+
+/** The events as the store now holds them. */
+function recorded(streamId: string, toAppend: EventToAppend[], result: AppendResult): RecordedEvent[] {
+  return toAppend.map((e, index): RecordedEvent => ({
+    streamId,
+    revision: result.nextRevision - toAppend.length + 1 + index,
+    position: result.positions[index],
+    type: e.type,
+    data: e.data,
+    metadata: { ...e.metadata, hash: '' },
+  }));
+}
+
+/** One stream's part of a decision over several streams: `revision` is what it was decided on (-1: no stream). */
+export interface StreamWrite {
+  streamId: string;
+  revision: number;
+  events: EventToAppend[];
+}
+
+/** Whether the store can append several streams in one atomic write (see `handleTogether`). */
+export const canAppendTogether = (deps: HandlerDeps): boolean => deps.events.appendMany !== undefined;
+
+/** Envelopes for events a command decided on `streamId` (ids from `deps.ids`: no Idempotency-Key). */
+export function envelopes(deps: HandlerDeps, streamId: string, events: readonly DomainEvent[], ctx: CommandContext): EventToAppend[] {
+  return events.map((event, index) => envelope(deps, streamId, event, { ...ctx, idempotencyKey: undefined }, undefined, index));
+}
+
+/**
+ * A command that writes several streams as one decision: `attempt` reads, decides and returns each
+ * stream's write, which are appended atomically, each under its exact expected revision, in one
+ * commit. On a concurrent write to any of them nothing was written, and the command starts over from
+ * `attempt` (fresh reads, a fresh decision), at most three times, then answers 409. Only for stores
+ * with `appendMany` (see `canAppendTogether`).
+ */
+export async function handleTogether<T>(
+  deps: HandlerDeps,
+  attempt: () => Promise<{ writes: StreamWrite[]; result: (appended: RecordedEvent[][]) => T }>,
+): Promise<T> {
+  const appendMany = deps.events.appendMany?.bind(deps.events);
+  if (!appendMany) throw new TypeError('handleTogether needs an event store with appendMany');
+  for (let n = 1; ; n += 1) {
+    const { writes, result } = await attempt();
+    const parts = writes.filter((w) => w.events.length > 0);
+    try {
+      const results = await appendMany(parts.map((w) => ({ streamId: w.streamId, events: w.events, expected: expectedFor(w.revision) })));
+      const byStream = new Map(parts.map((w, i) => [w.streamId, recorded(w.streamId, w.events, results[i])]));
+      return result(writes.map((w) => byStream.get(w.streamId) ?? []));
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError)) throw error;
+      deps.onConflict?.(error.streamId);
+      if (n >= MAX_ATTEMPTS) throw tooManyConflicts();
     }
   }
 }

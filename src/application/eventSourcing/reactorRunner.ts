@@ -3,6 +3,7 @@ import type { Clock } from '../ports/clock.js';
 import type { EventStore, RecordedEvent } from '../ports/eventStore.js';
 import type { Filter, ReadStore } from '../ports/readStore.js';
 import type { Reactor } from './reactor.js';
+import { LeasedWork, type Ownership } from './leasedWork.js';
 import { SubscriptionLoop, type LoopLogger } from './subscriptionLoop.js';
 import { isTransient } from './transientFailure.js';
 
@@ -60,6 +61,16 @@ export interface ReactorRunnerDeps {
   retry?: ReactorRetryPolicy;
   /** Waits between attempts at a failing event. */
   sleep?: (ms: number) => Promise<void>;
+  /** Several instances: each reactor runs where its lease is held, so each effect happens on one. Unset: all run here. */
+  ownership?: Ownership;
+}
+
+interface ReactorLoop {
+  reactor: Reactor;
+  checkpointName: string;
+  work: LeasedWork;
+  loop: SubscriptionLoop | null;
+  position: number;
 }
 
 const parkedId = (reactor: Reactor, event: RecordedEvent): string => `${reactor.name}:${event.metadata.eventId}`;
@@ -76,7 +87,7 @@ const reasonOf = (error: unknown): string => (error instanceof Error ? error.mes
  * as before, so nothing is lost.
  */
 export class ReactorRunner {
-  private readonly loops: Array<{ loop: SubscriptionLoop; checkpointName: string; position: () => number }> = [];
+  private readonly loops: ReactorLoop[] = [];
   private readonly policy: ReactorRetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly byName: Map<string, Reactor>;
@@ -100,37 +111,53 @@ export class ReactorRunner {
   async start(): Promise<void> {
     this.stopped = false;
     await this.deps.reads.ensureCollections([{ name: RECEIPTS }, { name: PARKED, indexes: [{ fields: ['reactor'] }, { fields: ['kind'] }] }]);
-    for (const doc of await this.deps.reads.find<ParkedDoc>(PARKED)) this.parkedIds.add(doc.id);
     for (const reactor of this.reactors) {
       const checkpointName = `reactor:${reactor.name}`;
-      const from = (await this.deps.reads.getCheckpoint(checkpointName)) ?? 0;
-      const handles = new Set(reactor.handles);
-      let unsaved = 0;
-      let position = from;
-      const loop = new SubscriptionLoop(this.deps.events, checkpointName, this.deps.log, async (run) => {
-        const relevant = run.filter((event) => handles.has(event.type));
-        await this.inTurn(reactor, async () => {
-          if (reactor.idempotent && reactor.reactAll) {
-            await this.deliverTogether(reactor, reactor.reactAll.bind(reactor), relevant);
-          } else {
-            for (const event of relevant) await this.deliver(reactor, event);
-          }
-        });
-        position = run[run.length - 1].position;
-        // Receipts already make redelivery harmless, so the checkpoint only bounds how much is re-read.
-        unsaved += run.length;
-        if (unsaved >= CHECKPOINT_EVERY) {
-          unsaved = 0;
-          await this.deps.reads.setCheckpoint(checkpointName, position);
-        }
-      });
-      this.loops.push({ loop, checkpointName, position: () => position });
-      loop.start(from);
+      const state: ReactorLoop = {
+        reactor, checkpointName, loop: null, position: 0,
+        work: new LeasedWork(checkpointName, { start: () => this.startLoop(state), stop: () => this.stopLoop(state) }, this.deps),
+      };
+      this.loops.push(state);
+      await state.work.begin();
     }
     this.redriveTimer = setInterval(() => {
       this.redriving ??= this.redriveTransient().finally(() => { this.redriving = null; });
     }, this.policy.redriveEveryMs);
     this.redriveTimer.unref?.();
+  }
+
+  /** This instance took the reactor's lease: it goes on from the stored checkpoint, knowing what was parked meanwhile. */
+  private async startLoop(state: ReactorLoop): Promise<void> {
+    const { reactor, checkpointName } = state;
+    for (const doc of await this.deps.reads.find<ParkedDoc>(PARKED, { reactor: reactor.name })) this.parkedIds.add(doc.id);
+    const from = (await this.deps.reads.getCheckpoint(checkpointName)) ?? 0;
+    state.position = from;
+    const handles = new Set(reactor.handles);
+    let unsaved = 0;
+    state.loop = new SubscriptionLoop(this.deps.events, checkpointName, this.deps.log, async (run) => {
+      const relevant = run.filter((event) => handles.has(event.type));
+      await this.inTurn(reactor, async () => {
+        if (reactor.idempotent && reactor.reactAll) {
+          await this.deliverTogether(reactor, reactor.reactAll.bind(reactor), relevant);
+        } else {
+          for (const event of relevant) await this.deliver(reactor, event);
+        }
+      });
+      state.position = run[run.length - 1].position;
+      // Receipts already make redelivery harmless, so the checkpoint only bounds how much is re-read.
+      unsaved += run.length;
+      if (unsaved >= CHECKPOINT_EVERY) {
+        unsaved = 0;
+        await this.deps.reads.setCheckpoint(checkpointName, state.position);
+      }
+    });
+    state.loop.start(from);
+  }
+
+  private async stopLoop(state: ReactorLoop): Promise<void> {
+    await state.loop?.stop();
+    state.loop = null;
+    await this.deps.reads.setCheckpoint(state.checkpointName, state.position);
   }
 
   private async deliver(reactor: Reactor, event: RecordedEvent): Promise<void> {
@@ -224,10 +251,12 @@ export class ReactorRunner {
 
   private async redriveTransient(): Promise<void> {
     try {
+      // Each reactor's parked events are re-driven by the instance that runs it, in its turn there.
+      const owned = new Set(this.loops.filter((l) => l.work.owned).map((l) => l.reactor.name));
       for (const doc of await this.deps.reads.find<ParkedDoc>(PARKED, { kind: 'transient' }, { sort: { position: 1 } })) {
         const reactor = this.byName.get(doc.reactor);
         if (this.stopped) return;
-        if (reactor) await this.redeliver(reactor, doc.id);
+        if (reactor && owned.has(reactor.name)) await this.redeliver(reactor, doc.id);
       }
     } catch (error) {
       this.deps.log.error({ err: error }, 'reactor re-drive failed; the next one tries again');
@@ -264,16 +293,14 @@ export class ReactorRunner {
 
   /** Subscription loops that keep failing (a store down); a parked event is not one. */
   errors(): string[] {
-    return this.loops.map((l) => l.loop.lastError).filter((e): e is string => e !== null);
+    return this.loops.map((l) => l.loop?.lastError ?? null).filter((e): e is string => e !== null);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.redriveTimer) clearInterval(this.redriveTimer);
     await this.redriving;
-    await Promise.all(this.loops.map(async (l) => {
-      await l.loop.stop();
-      await this.deps.reads.setCheckpoint(l.checkpointName, l.position());
-    }));
+    await Promise.all(this.loops.map((l) => l.work.end()));
+    this.loops.length = 0;
   }
 }

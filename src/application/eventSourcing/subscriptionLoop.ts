@@ -20,16 +20,26 @@ export class SubscriptionLoop {
   private stopped = false;
   lastError: string | null = null;
 
+  /**
+   * `giveUpAfter` consecutive failures end the loop (a rebuild that should fail and say why) instead of
+   * retrying for ever (a live subscriber, which must not skip).
+   */
   constructor(
     private readonly events: EventStore,
     private readonly name: string,
     private readonly log: LoopLogger,
     private readonly onRun: (run: RecordedEvent[]) => Promise<void>,
+    private readonly options: { giveUpAfter?: number } = {},
   ) {}
 
   start(from: number): void {
     this.stopped = false;
     this.running = this.run(from);
+  }
+
+  /** Settles when the loop ends: stopped, or given up (then `lastError` says why). */
+  finished(): Promise<void> {
+    return this.running ?? Promise.resolve();
   }
 
   private async run(from: number): Promise<void> {
@@ -49,6 +59,7 @@ export class SubscriptionLoop {
         this.lastError = error instanceof Error ? error.message : String(error);
         this.log.error({ err: error, subscriber: this.name, position }, 'subscriber failed; retrying');
         await this.subscription.close();
+        if (this.options.giveUpAfter !== undefined && failures >= this.options.giveUpAfter) return;
         await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 100 * 2 ** failures)).unref?.());
         continue;
       }

@@ -2,7 +2,7 @@ import { handle, type CommandContext } from '../eventSourcing/commandHandler.js'
 import { claimEmail, emailClaimDecider, normaliseEmail } from '../../domain/identity/emailClaim.js';
 import { register, userDecider, type DoctorProfile, type UserRole } from '../../domain/identity/user.js';
 import type { IdentityDeps } from './identityDeps.js';
-import { emailStream, userStream } from './identityStreams.js';
+import { findEmailClaim, userStream } from './identityStreams.js';
 
 export interface CreateVerifiedUser {
   name: string;
@@ -21,7 +21,9 @@ export const createVerifiedUser = (deps: IdentityDeps) => async (cmd: CreateVeri
   const email = normaliseEmail(cmd.email);
   const userId = deps.handler.ids.next();
   const passwordHash = await deps.hasher.hash(cmd.password);
-  await handle(deps.handler, emailStream(email), emailClaimDecider, (claim) => claimEmail(claim, { email, userId }), ctx);
+  const { streamId } = await findEmailClaim(deps, email);
+  // A claimed address is refused by claimEmail (on the keyed stream) or here (a legacy claim).
+  await handle(deps.handler, streamId, emailClaimDecider, (claim) => claimEmail(claim, { email, userId }), ctx);
   const registered = await handle(deps.handler, userStream(userId), userDecider, (user) => register(user, {
     userId, name: cmd.name, email, role: cmd.role, passwordHash, avatarUrl: null, doctor: cmd.doctor, verification: 'preverified',
   }), ctx);

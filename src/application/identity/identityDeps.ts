@@ -14,6 +14,8 @@ export interface IdentityDeps {
   otp: OtpGenerator;
   mailer: Mailer;
   avatars: AvatarStorage;
+  /** The secret naming e-mail claim streams (see identityStreams.ts). */
+  emailLookupKey(): Promise<Buffer>;
   /** Read-your-writes: resolves once every projection has passed `position` (false on timeout). */
   waitForProjections(position: number): Promise<boolean>;
   /** Failures that must not fail the request (a code e-mail that did not go out can be re-sent). */

@@ -15,7 +15,7 @@ export class BadCredentials extends DomainError {
 export const login = (deps: IdentityDeps) => {
   let decoyHash: Promise<string> | null = null;
   return async (cmd: { email: string; password: string }, _ctx: CommandContext) => {
-    const account = await loadAccountByEmail(deps.handler.events, cmd.email);
+    const account = await loadAccountByEmail(deps, cmd.email);
     if (!account) {
       decoyHash ??= deps.hasher.hash('decoy password that matches nothing');
       await deps.hasher.verify(cmd.password, await decoyHash);

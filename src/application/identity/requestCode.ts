@@ -10,7 +10,7 @@ import { mailCode } from './codeMail.js';
  * Every refusal is silent — the caller always answers 202, so nobody learns which addresses exist.
  */
 export const requestCode = (deps: IdentityDeps, purpose: CodePurpose) => async (cmd: { email: string }, ctx: CommandContext): Promise<void> => {
-  const account = await loadAccountByEmail(deps.handler.events, cmd.email);
+  const account = await loadAccountByEmail(deps, cmd.email);
   if (!account) return;
   const { userId } = account.user;
   const code = deps.otp.generate();

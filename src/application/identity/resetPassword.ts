@@ -9,7 +9,7 @@ import { loadAccountByEmail, userStream } from './identityStreams.js';
  */
 export const resetPassword = (deps: IdentityDeps) =>
   async (cmd: { email: string; otp: string; newPassword: string }, ctx: CommandContext): Promise<void> => {
-    const account = await loadAccountByEmail(deps.handler.events, cmd.email);
+    const account = await loadAccountByEmail(deps, cmd.email);
     if (!account) throw new CodeRejected('none');
     const { userId } = account.user;
     const passwordHash = await deps.hasher.hash(cmd.newPassword);

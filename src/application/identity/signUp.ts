@@ -3,7 +3,7 @@ import { EmailTaken, claimEmail, emailClaimDecider, normaliseEmail } from '../..
 import { register, userDecider, type DoctorProfile } from '../../domain/identity/user.js';
 import type { AvatarMimeType } from '../ports/avatarStorage.js';
 import type { IdentityDeps } from './identityDeps.js';
-import { emailStream, userStream } from './identityStreams.js';
+import { findEmailClaim, userStream } from './identityStreams.js';
 import { mailCode } from './codeMail.js';
 
 export interface SignUp {
@@ -24,14 +24,15 @@ export interface SignUp {
  */
 export const signUp = (deps: IdentityDeps) => async (cmd: SignUp, ctx: CommandContext) => {
   const email = normaliseEmail(cmd.email);
-  const claimStream = emailStream(email);
   // An early answer for the usual case, before any work; the claim below is what actually decides.
-  if ((await deps.handler.events.readStream(claimStream, { maxCount: 1 })).length > 0) throw new EmailTaken();
+  // (A claim released by an erased account leaves the address free again.)
+  const found = await findEmailClaim(deps, email);
+  if (found.claim.status === 'claimed') throw new EmailTaken();
   const userId = deps.handler.ids.next();
   const passwordHash = await deps.hasher.hash(cmd.password);
   // Only a lost race leaves this picture unreferenced.
   const avatarUrl = cmd.avatar ? (await deps.avatars.save({ userId, ...cmd.avatar })).url : null;
-  await handle(deps.handler, claimStream, emailClaimDecider, (claim) => claimEmail(claim, { email, userId }), ctx);
+  await handle(deps.handler, found.streamId, emailClaimDecider, (claim) => claimEmail(claim, { email, userId }), ctx);
   const code = deps.otp.generate();
   const registered = await handle(deps.handler, userStream(userId), userDecider, (user) => register(user, {
     userId, name: cmd.name, email, role: cmd.role, passwordHash, avatarUrl, doctor: cmd.doctor,

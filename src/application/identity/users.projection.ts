@@ -1,4 +1,5 @@
 import type { UserEvent } from '../../domain/identity/user.js';
+import { FORGOTTEN_NAME } from '../../domain/shared/personalData.js';
 import type { Projection } from '../eventSourcing/projection.js';
 import type { Write } from '../ports/readStore.js';
 
@@ -10,8 +11,10 @@ export const USERS = 'users';
  */
 export const usersProjection: Projection = {
   name: 'users',
-  collections: [{ name: USERS, indexes: [{ fields: ['email'], unique: true }, { fields: ['role'] }, { fields: ['specialization'] }] }],
-  handles: ['UserRegistered', 'EmailVerified', 'PasswordChanged', 'AvatarChanged', 'DoctorProfileUpdated'],
+  // Not unique: e-mail claims already keep addresses unique, and erased accounts all have a null
+  // address, which a unique index in MongoDB would allow only once.
+  collections: [{ name: USERS, indexes: [{ fields: ['email'] }, { fields: ['role'] }, { fields: ['specialization'] }] }],
+  handles: ['UserRegistered', 'EmailVerified', 'PasswordChanged', 'AvatarChanged', 'DoctorProfileUpdated', 'PersonalDataErased'],
   apply: (recorded) => {
     const event = { type: recorded.type, data: recorded.data } as UserEvent;
     const set = (id: string, fields: Record<string, unknown>): Write[] => [{ collection: USERS, id, set: fields }];
@@ -33,6 +36,9 @@ export const usersProjection: Projection = {
         const { userId, ...profile } = event.data;
         return set(userId, profile);
       }
+      case 'PersonalDataErased':
+        // The account stays (its id is referenced everywhere) but says nothing about the person, and `erased` closes it.
+        return set(event.data.userId, { name: FORGOTTEN_NAME, email: null, avatarUrl: null, bio: '', erased: true });
       default:
         return [];
     }

@@ -6,7 +6,7 @@ import { issueSession } from './issueSession.js';
 
 /** E-mail code → verified account and a session. Wrong codes are recorded before the 400, so they count. */
 export const verifyOtp = (deps: IdentityDeps) => async (cmd: { email: string; otp: string }, ctx: CommandContext) => {
-  const account = await loadAccountByEmail(deps.handler.events, cmd.email);
+  const account = await loadAccountByEmail(deps, cmd.email);
   // An unknown address reads like a wrong code: the answer must not reveal which addresses exist.
   if (!account) throw new CodeRejected('none');
   const { userId } = account.user;

@@ -2,9 +2,9 @@ import {
   failPayment, initialPayment, initiatePayment, paymentDecider, recordGatewayOrder, type PaymentMethod, type PaymentRecord,
 } from '../../domain/payments/payment.js';
 import { Conflict, Invalid, NotFound } from '../../domain/shared/errors.js';
-import { fold } from '../../domain/shared/event.js';
-import { availablePaise, InsufficientFunds, walletDecider, type WalletEvent } from '../../domain/wallet/wallet.js';
+import { availablePaise, InsufficientFunds, walletDecider } from '../../domain/wallet/wallet.js';
 import { deterministicId, handle, step, type CommandContext } from '../eventSourcing/commandHandler.js';
+import { loadStream } from '../eventSourcing/snapshots.js';
 import { walletStream } from '../wallet/walletCommands.js';
 import { captureReportedPayment, type Settlement } from './capturePayment.js';
 import type { PaymentsDeps } from './paymentsDeps.js';
@@ -58,8 +58,7 @@ export function initiatePayments(deps: PaymentsDeps) {
    * the new payment takes over, as paying again another way means giving up the earlier attempt.
    */
   async function walletFor(userId: string, appointmentId: string, paymentId: string) {
-    const history = await deps.handler.events.readStream(walletStream(userId));
-    const state = fold(walletDecider, history as unknown as WalletEvent[]);
+    const { state } = await loadStream(deps.handler, walletStream(userId), walletDecider, false);
     const superseded: Array<{ reservationId: string; amountPaise: number }> = [];
     for (const [reservationId, r] of Object.entries(state.reservations)) {
       if (r.status !== 'held' || r.expiresAt <= now() || reservationId === paymentId) continue;

@@ -1,8 +1,10 @@
+import { Invalid } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/shared/event.js';
 
 /**
  * The event store port. Revisions are 0-based per stream; positions are a global, strictly increasing
- * order over all streams (SQLite: row id; EventStoreDB: commit position).
+ * order over all streams, unique per event but not consecutive (SQLite: row id; EventStoreDB: the
+ * event's prepare position, a byte offset in the log). Differences of positions are no event counts.
  */
 export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
 
@@ -41,6 +43,15 @@ export interface AppendResult {
   nextRevision: number;
   /** Global position of the last appended event. */
   position: number;
+  /** Global position of each appended event, in order (not necessarily consecutive). */
+  positions: number[];
+}
+
+/** One stream's part of an atomic write over several streams. */
+export interface StreamAppend {
+  streamId: string;
+  events: EventToAppend[];
+  expected: ExpectedRevision;
 }
 
 export interface ReadStreamOptions {
@@ -52,7 +63,10 @@ export interface ReadStreamOptions {
 }
 
 export interface ReadAllOptions {
-  /** Exclusive: events strictly after this position. Omit to start at the beginning. */
+  /**
+   * Exclusive: events strictly after this position. Omit (or 0) to start at the beginning. A position
+   * this store did not produce may be refused with InvalidPosition.
+   */
   fromPosition?: number;
   maxCount?: number;
 }
@@ -73,6 +87,13 @@ export interface EventStore {
    * result and writes nothing (idempotent retry). A wrong expectation throws ConcurrencyError.
    */
   append(streamId: string, events: EventToAppend[], expected: ExpectedRevision): Promise<AppendResult>;
+  /**
+   * Several streams (each at most once) appended atomically, each under its own expectation: all are
+   * written or, when any expectation fails (ConcurrencyError), none is. A part whose ids are already
+   * in its stream answers its earlier result, as `append` does. Optional: a store that cannot write
+   * streams atomically (EventStoreDB) leaves it out, and callers append one stream at a time.
+   */
+  appendMany?(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
   /** Events of one stream; an absent stream reads as empty. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
@@ -92,6 +113,13 @@ export class ConcurrencyError extends Error {
   ) {
     super(`stream ${streamId}: expected revision ${String(expected)}, actual ${actual}`);
     this.name = 'ConcurrencyError';
+  }
+}
+
+/** A position handed in from outside (a feed cursor) that this store never produced: a 400, never a 500. */
+export class InvalidPosition extends Invalid {
+  constructor(readonly position: number) {
+    super('invalid_position', `${position} is not a position of this event store`);
   }
 }
 

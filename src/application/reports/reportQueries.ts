@@ -6,6 +6,7 @@ import { accessTo, patientsOf } from './reportAccess.js';
 import { REPORTS, type ReportDoc } from './reports.projection.js';
 import type { ReportsDeps } from './reportsDeps.js';
 import { REPORT_EXTENSIONS } from './uploadReport.js';
+import { accessRecorder, type ReadRequest } from '../audit/accessLog.js';
 
 /** Download links are short-lived: long enough to click, too short to be worth sharing. */
 export const FILE_LINK_TTL_SECONDS = 300;
@@ -29,11 +30,13 @@ export interface ReportListItem {
 }
 
 export function reportQueries(deps: ReportsDeps) {
+  const recordAccess = accessRecorder(deps.handler);
   return {
-    async getReport(actor: Actor, reportId: string): Promise<ReportView> {
+    async getReport(actor: Actor, reportId: string, read: ReadRequest): Promise<ReportView> {
       const doc = await deps.reads.get<ReportDoc>(REPORTS, reportId);
       const access = doc ? await accessTo(deps.reads, actor, doc) : 'none';
       if (!doc || access === 'none') throw new NotFound('Report', reportId);
+      await recordAccess({ reader: actor, patientId: doc.patientId, record: { kind: 'report', id: reportId } }, read);
       const { patientId, title, mimeType, sizeBytes, uploadedAt, status } = doc;
       if (access === 'metadata') return { reportId, patientId, title, mimeType, sizeBytes, sha256: doc.sha256, uploadedAt, status };
       return {

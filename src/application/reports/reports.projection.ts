@@ -1,6 +1,7 @@
 import type { Finding, Urgency } from '../../domain/reports/labFindings.js';
 import type { ReportEvent, UploadReport } from '../../domain/reports/report.js';
-import type { Projection } from '../eventSourcing/projection.js';
+import type { UserEvent } from '../../domain/identity/user.js';
+import type { Projection, ReadView } from '../eventSourcing/projection.js';
 import type { Write } from '../ports/readStore.js';
 
 export const REPORTS = 'reports';
@@ -18,8 +19,9 @@ export interface ReportDoc extends Omit<UploadReport, 'now'> {
 export const reportsProjection: Projection = {
   name: 'reports',
   collections: [{ name: REPORTS, indexes: [{ fields: ['patientId', 'uploadedAt'] }, { fields: ['storageKey'] }] }],
-  handles: ['ReportUploaded', 'ReportAnalysisRequested', 'ReportAnalyzed', 'ReportAnalysisFailed'],
-  apply: (recorded): Write[] => {
+  handles: ['ReportUploaded', 'ReportAnalysisRequested', 'ReportAnalyzed', 'ReportAnalysisFailed', 'PersonalDataErased'],
+  apply: async (recorded, read): Promise<Write[]> => {
+    if (recorded.type === 'PersonalDataErased') return forgetPatient(read, (recorded.data as Extract<UserEvent, { type: 'PersonalDataErased' }>['data']).userId);
     const event = { type: recorded.type, data: recorded.data } as ReportEvent;
     const set = (fields: Partial<ReportDoc>): Write[] => [{ collection: REPORTS, id: event.data.reportId, set: fields }];
     switch (event.type) {
@@ -36,3 +38,12 @@ export const reportsProjection: Projection = {
     }
   },
 };
+
+/** The patient's reports keep their status and files' metadata; the title and analysis read as forgotten, as the events now do. */
+async function forgetPatient(read: ReadView, patientId: string): Promise<Write[]> {
+  const reports = await read.find<ReportDoc>(REPORTS, { patientId });
+  return reports.map((report) => ({
+    collection: REPORTS, id: report.id,
+    set: { title: 'Forgotten report', analysis: report.analysis ? { ...report.analysis, summary: '', findings: [] } : null },
+  }));
+}

@@ -1,4 +1,5 @@
 import type { UserEvent } from '../../domain/identity/user.js';
+import { FORGOTTEN_NAME } from '../../domain/shared/personalData.js';
 import type { Projection } from '../eventSourcing/projection.js';
 import type { Write } from '../ports/readStore.js';
 
@@ -25,7 +26,7 @@ export interface DoctorDoc {
 export const doctorDirectoryProjection: Projection = {
   name: 'doctor-directory',
   collections: [{ name: DOCTORS, indexes: [{ fields: ['specializationKey'] }, { fields: ['listed'] }] }],
-  handles: ['UserRegistered', 'EmailVerified', 'DoctorProfileUpdated', 'AvatarChanged'],
+  handles: ['UserRegistered', 'EmailVerified', 'DoctorProfileUpdated', 'AvatarChanged', 'PersonalDataErased'],
   apply: async (recorded, read): Promise<Write[]> => {
     const event = { type: recorded.type, data: recorded.data } as UserEvent;
     if (event.type === 'UserRegistered') {
@@ -48,6 +49,9 @@ export const doctorDirectoryProjection: Projection = {
         const { userId: _id, ...profile } = event.data;
         return [{ collection: DOCTORS, id: userId, set: { ...profile, specializationKey: profile.specialization.toLowerCase() } }];
       }
+      case 'PersonalDataErased':
+        // A forgotten doctor leaves the directory; the document stays for appointments that name them by id.
+        return [{ collection: DOCTORS, id: userId, set: { name: FORGOTTEN_NAME, bio: '', avatarUrl: null, listed: false } }];
       default:
         return [];
     }

@@ -20,6 +20,13 @@ const offered = (slot: SlotView, bookableFrom: string): boolean => slot.status !
 const DEFAULT_RANGE_MS = 30 * 24 * 3_600_000;
 const MAX_SLOTS = 1000;
 
+/**
+ * The board statuses a document may have for each status asked for, so the store filters before the
+ * limit (a doctor's many booked slots must not push the available ones past it): an available slot
+ * may still be recorded as held, its hold lapsed.
+ */
+const STORED_AS: Record<SlotBoardStatus, SlotBoardStatus[]> = { available: ['available', 'held'], held: ['held'], booked: ['booked'] };
+
 export function slotQueries(reads: ReadView, clock: Clock, minNoticeMinutes: number) {
   return {
     async list(doctorId: string, range: { from?: string; to?: string; status?: SlotBoardStatus }): Promise<SlotView[]> {
@@ -28,7 +35,10 @@ export function slotQueries(reads: ReadView, clock: Clock, minNoticeMinutes: num
       const to = range.to ?? new Date(Date.parse(from) + DEFAULT_RANGE_MS).toISOString();
       const now = new Date(nowMs).toISOString();
       const bookableFrom = earliestBookableStart(new Date(nowMs), minNoticeMinutes);
-      const docs = await reads.find<SlotDoc>(SLOTS, { doctorId, start: { $gte: from, $lt: to } }, { sort: { start: 1 }, limit: MAX_SLOTS });
+      // Available slots start no sooner than the notice allows; asking for them skips the earlier ones in the store.
+      const start = range.status === 'available' && bookableFrom > from ? bookableFrom : from;
+      const filter = { doctorId, start: { $gte: start, $lt: to }, ...(range.status ? { status: { $in: STORED_AS[range.status] } } : {}) };
+      const docs = await reads.find<SlotDoc>(SLOTS, filter, { sort: { start: 1 }, limit: MAX_SLOTS });
       return docs
         .map((d): SlotView => ({ slotId: d.slotId, doctorId: d.doctorId, start: d.start, end: d.end, feePaise: d.feePaise, status: statusAt(d, now) }))
         .filter((s) => offered(s, bookableFrom) && (!range.status || s.status === range.status));

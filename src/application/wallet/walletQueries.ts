@@ -11,12 +11,15 @@ export function walletQueries(reads: ReadView) {
       const doc = await reads.get<WalletDoc>(WALLETS, userId);
       return { balancePaise: doc?.balancePaise ?? 0, reservedPaise: doc?.reservedPaise ?? 0, availablePaise: doc?.availablePaise ?? 0 };
     },
-    /** Newest first, `page` from 1. */
-    async transactions(userId: string, page: number) {
-      const docs = await reads.find<WalletTransactionDoc>(WALLET_TRANSACTIONS, { userId, visible: true }, {
-        sort: { position: -1 }, skip: (page - 1) * TRANSACTIONS_PAGE_SIZE, limit: TRANSACTIONS_PAGE_SIZE,
-      });
-      return docs.map((d) => ({ transactionId: d.id, kind: d.kind, reason: d.reason, amountPaise: d.amountPaise, paymentId: d.paymentId, at: d.at }));
+    /** Newest first, `page` from 1, `limit` a page (20 unless asked), with the total. */
+    async transactions(userId: string, page: number, limit: number = TRANSACTIONS_PAGE_SIZE) {
+      const filter = { userId, visible: true };
+      const [docs, total] = await Promise.all([
+        reads.find<WalletTransactionDoc>(WALLET_TRANSACTIONS, filter, { sort: { position: -1 }, skip: (page - 1) * limit, limit }),
+        reads.count(WALLET_TRANSACTIONS, filter),
+      ]);
+      const items = docs.map((d) => ({ transactionId: d.id, kind: d.kind, reason: d.reason, amountPaise: d.amountPaise, paymentId: d.paymentId, at: d.at }));
+      return { items, page, total };
     },
   };
 }

@@ -76,6 +76,14 @@ export class OnlyDoctorEnds extends Forbidden {
   }
 }
 
+/** When the room of an appointment can be joined (if it is confirmed). */
+export function joinWindow(appointment: { start: string; end: string }): { opensAt: string; closesAt: string } {
+  return {
+    opensAt: new Date(Date.parse(appointment.start) - JOIN_OPENS_BEFORE_START_MS).toISOString(),
+    closesAt: new Date(Date.parse(appointment.end) + JOIN_CLOSES_AFTER_END_MS).toISOString(),
+  };
+}
+
 /**
  * The join rule: only the appointment's patient or doctor, only when it is confirmed, from 15 minutes
  * before its start to 30 minutes after its end. Answers the joiner's role in the consultation.
@@ -85,8 +93,7 @@ export function mayJoin(appointment: AppointmentSnapshot | null, appointmentId: 
   const role: PartyRole | null = appointment.patientId === userId ? 'patient' : appointment.doctorId === userId ? 'doctor' : null;
   if (!role) throw new NotAParty(appointmentId);
   if (appointment.status !== 'confirmed') throw new AppointmentNotConfirmed(appointment.status);
-  const opensAt = new Date(Date.parse(appointment.start) - JOIN_OPENS_BEFORE_START_MS).toISOString();
-  const closesAt = new Date(Date.parse(appointment.end) + JOIN_CLOSES_AFTER_END_MS).toISOString();
+  const { opensAt, closesAt } = joinWindow(appointment);
   const at = Date.parse(now);
   if (at < Date.parse(opensAt) || at > Date.parse(closesAt)) throw new OutsideJoinWindow(opensAt, closesAt);
   return role;
@@ -179,6 +186,13 @@ export function evolve(state: Consultation, event: ConsultationEvent): Consultat
   }
 }
 
-export const consultationDecider: Decider<Consultation, ConsultationEvent> = { initialState: initialConsultation, evolve };
+/**
+ * Every reconnect is a leave and a join, so a long or flaky call grows its stream: commands fold from
+ * a snapshot. The state is plain JSON with no sealed personal field. Bump `schema` whenever
+ * `Consultation` or `evolve` changes.
+ */
+export const consultationDecider: Decider<Consultation, ConsultationEvent> = {
+  initialState: initialConsultation, evolve, snapshot: { every: 100, schema: 1 },
+};
 
 export const consultationStream = (appointmentId: string): string => `consultation-${appointmentId}`;

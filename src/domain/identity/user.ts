@@ -25,7 +25,9 @@ export type UserEvent =
   | { type: 'EmailVerified'; data: { userId: string } }
   | { type: 'PasswordChanged'; data: { userId: string; passwordHash: string; tokenVersion: number } }
   | { type: 'AvatarChanged'; data: { userId: string; avatarUrl: string } }
-  | { type: 'DoctorProfileUpdated'; data: { userId: string } & DoctorProfile };
+  | { type: 'DoctorProfileUpdated'; data: { userId: string } & DoctorProfile }
+  /** The person's key was destroyed (crypto-shredding); the event itself holds no personal data. */
+  | { type: 'PersonalDataErased'; data: { userId: string; erasedAt: string } };
 
 export interface PendingCode {
   purpose: CodePurpose;
@@ -49,6 +51,8 @@ export interface RegisteredUser {
   emailVerified: boolean;
   tokenVersion: number;
   code: PendingCode | null;
+  /** Set once the person's data was erased: the account is closed for good. */
+  erasedAt: string | null;
 }
 
 export type User = { status: 'none' } | RegisteredUser;
@@ -88,7 +92,7 @@ export function evolve(user: User, event: UserEvent): User {
     const d = event.data;
     return {
       status: 'registered', userId: d.userId, name: d.name, email: d.email, role: d.role, passwordHash: d.passwordHash,
-      avatarUrl: d.avatarUrl, doctor: d.doctor ?? null, emailVerified: false, tokenVersion: 0, code: null,
+      avatarUrl: d.avatarUrl, doctor: d.doctor ?? null, emailVerified: false, tokenVersion: 0, code: null, erasedAt: null,
     };
   }
   if (user.status === 'none') return user;
@@ -109,6 +113,8 @@ export function evolve(user: User, event: UserEvent): User {
       const { userId: _userId, ...profile } = event.data;
       return { ...user, doctor: profile };
     }
+    case 'PersonalDataErased':
+      return { ...user, erasedAt: event.data.erasedAt, code: null };
   }
 }
 
@@ -219,8 +225,16 @@ export function updateDoctorProfile(user: User, cmd: DoctorProfile): UserEvent[]
   return [{ type: 'DoctorProfileUpdated', data: { userId: u.userId, ...cmd } }];
 }
 
-function registered(user: User): RegisteredUser {
+/** Erasing is idempotent: a second request finds the data already gone and records nothing. */
+export function erasePersonalData(user: User, cmd: { now: string }): UserEvent[] {
   if (user.status === 'none') throw new UserNotFound();
+  if (user.erasedAt !== null) return [];
+  return [{ type: 'PersonalDataErased', data: { userId: user.userId, erasedAt: cmd.now } }];
+}
+
+/** An erased account is closed: nothing more can be done with it, as if it had never existed. */
+function registered(user: User): RegisteredUser {
+  if (user.status === 'none' || user.erasedAt !== null) throw new UserNotFound();
   return user;
 }
 

@@ -13,9 +13,10 @@ export interface ReportAnalysis {
 export type ReportEvent =
   | { type: 'ReportUploaded'; data: { reportId: string; patientId: string; title: string; mimeType: ReportMimeType; sizeBytes: number; sha256: string; storageKey: string; uploadedAt: string } }
   | { type: 'ReportAnalysisRequested'; data: { reportId: string; requestedAt: string } }
-  | { type: 'ReportAnalyzed'; data: { reportId: string; analyzedAt: string } & ReportAnalysis }
+  /** `patientId` names whose key encrypts the analysis; events recorded before it was added lack it. */
+  | { type: 'ReportAnalyzed'; data: { reportId: string; patientId?: string; analyzedAt: string } & ReportAnalysis }
   | { type: 'ReportAnalysisFailed'; data: { reportId: string; reason: string; attempts: number; failedAt: string } }
-  | { type: 'ReportQuestionAnswered'; data: { reportId: string; question: string; reply: string; urgency: Urgency; answeredAt: string } };
+  | { type: 'ReportQuestionAnswered'; data: { reportId: string; patientId?: string; question: string; reply: string; urgency: Urgency; answeredAt: string } };
 
 interface Uploaded {
   reportId: string;
@@ -96,7 +97,7 @@ export function uploadReport(report: Report, cmd: UploadReport): ReportEvent[] {
 export function recordAnalysis(report: Report, cmd: { reportId: string; analysis: ReportAnalysis; now: string }): ReportEvent[] {
   if (report.status === 'none') throw new NotFound('Report', cmd.reportId);
   if (report.status !== 'analyzing') return [];
-  return [{ type: 'ReportAnalyzed', data: { reportId: cmd.reportId, ...cmd.analysis, analyzedAt: cmd.now } }];
+  return [{ type: 'ReportAnalyzed', data: { reportId: cmd.reportId, patientId: report.patientId, ...cmd.analysis, analyzedAt: cmd.now } }];
 }
 
 export function recordAnalysisFailure(report: Report, cmd: { reportId: string; reason: string; attempts: number; now: string }): ReportEvent[] {
@@ -114,7 +115,7 @@ export function ensureAnswerable(report: Report, reportId: string): asserts repo
 
 export function answerQuestion(report: Report, cmd: { reportId: string; question: string; reply: string; urgency: Urgency; now: string }): ReportEvent[] {
   ensureAnswerable(report, cmd.reportId);
-  return [{ type: 'ReportQuestionAnswered', data: { reportId: cmd.reportId, question: cmd.question, reply: cmd.reply, urgency: cmd.urgency, answeredAt: cmd.now } }];
+  return [{ type: 'ReportQuestionAnswered', data: { reportId: cmd.reportId, patientId: report.patientId, question: cmd.question, reply: cmd.reply, urgency: cmd.urgency, answeredAt: cmd.now } }];
 }
 
 export const reportStream = (reportId: string): string => `report-${reportId}`;

@@ -18,6 +18,15 @@ export const systemActor: Actor = { userId: 'system', role: 'system' };
 export interface Decider<S, E extends DomainEvent> {
   initialState: S;
   evolve: (state: S, event: E) => S;
+  /** Opt-in for streams that grow without bound: the command handler snapshots the folded state. */
+  snapshot?: SnapshotPolicy;
+}
+
+export interface SnapshotPolicy {
+  /** A new snapshot once at least this many events were appended since the last one. */
+  every: number;
+  /** Version of the state's shape: bump it whenever `evolve` or the state changes, and old snapshots are ignored. */
+  schema: number;
 }
 
 export function fold<S, E extends DomainEvent>(decider: Decider<S, E>, events: readonly E[]): S {

@@ -75,7 +75,12 @@ function withReservation(w: Wallet, id: string, status: Reservation['status']): 
   return { ...w, reservations: { ...w.reservations, [id]: { ...w.reservations[id], status } } };
 }
 
-export const walletDecider: Decider<Wallet, WalletEvent> = { initialState: initialWallet, evolve };
+/**
+ * A wallet gains an event per top-up, reservation, capture and release for as long as the patient
+ * stays: commands fold from a snapshot. The state is plain JSON (records of strings and numbers) and
+ * holds no personal field the event store seals. Bump `schema` whenever `Wallet` or `evolve` changes.
+ */
+export const walletDecider: Decider<Wallet, WalletEvent> = { initialState: initialWallet, evolve, snapshot: { every: 100, schema: 1 } };
 
 export interface CreditWallet { userId: string; creditId: string; amountPaise: number; reason: CreditReason; paymentId: string | null }
 export interface ReserveFunds { userId: string; reservationId: string; paymentId: string; amountPaise: number; expiresAt: string; now: string }

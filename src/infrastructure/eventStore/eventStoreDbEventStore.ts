@@ -6,12 +6,15 @@
  * `new EventStoreDbEventStore(client, upcast?)` around an `EventStoreDBClient` you built. Either way the
  * store owns the client: `close()` ends open subscriptions and disposes it.
  *
- * Positions. The port wants one strictly increasing number; EventStoreDB has `{ commit, prepare }`.
- * Every event appended through gRPC is its own committed record, for which the server reports
- * commit === prepare === the record's log position (they differ only inside the legacy TCP API's
- * explicit transactions, which this service never writes). So `position = Number(commit)` is unique and
- * ordered, and a stored checkpoint maps back exactly to `{ commit: p, prepare: p }` — no side table is
- * needed. Log positions are byte offsets: Number is exact up to 2^53 bytes (8 PiB of log).
+ * Positions. The port wants one strictly increasing number per event; EventStoreDB has `{ commit, prepare }`.
+ * An append of several events is one implicit transaction: its events share one commit position (the
+ * transaction's) and each has its own prepare position (its record's log offset). So `position =
+ * Number(prepare)`: unique per event and, as gRPC appends are written contiguously, in `$all` order. The
+ * commit position is not recoverable from the number, so resuming after position p first reads `$all`
+ * at log position p and takes the exact `{ commit, prepare }` of the event found there; finding none
+ * means p is no position this store produced (InvalidPosition, a 400 for a feed cursor). Log positions
+ * are byte offsets — sparse, so a difference of two positions is no count of events — and Number is
+ * exact up to 2^53 bytes (8 PiB of log).
  * Positions on stream reads need EventStoreDB >= 22.6 (docker-compose runs 24.10); older servers do not
  * report them there and such events read with position 0.
  *
@@ -28,6 +31,7 @@ import {
   END,
   EventStoreDBClient,
   FORWARDS,
+  InvalidArgumentError,
   NO_STREAM,
   START,
   StreamNotFoundError,
@@ -43,6 +47,7 @@ import stableStringify from 'safe-stable-stringify';
 import {
   ConcurrencyError,
   IdempotencyMismatchError,
+  InvalidPosition,
   type AppendResult,
   type EventMetadata,
   type EventStore,
@@ -115,9 +120,12 @@ export class EventStoreDbEventStore implements EventStore {
       try {
         const result = await this.client.appendToStream(streamId, data, { expectedRevision: actual === -1 ? NO_STREAM : BigInt(actual) });
         const nextRevision = Number(result.nextExpectedRevision);
-        // The server answers a de-duplicated append without a position; look the event up then.
-        const position = result.position ? toPosition(result.position) : (await this.read(streamId, { from: nextRevision, maxCount: 1 }))[0]?.position ?? 0;
-        return { nextRevision, position };
+        // A lone event's commit position is its own; the events of a longer append share theirs, and a
+        // de-duplicated append is answered without one: read the events' own positions back then.
+        const positions = events.length === 1 && result.position
+          ? [Number(result.position.commit)]
+          : (await this.read(streamId, { from: nextRevision - events.length + 1, maxCount: events.length })).map((e) => e.position);
+        return { nextRevision, position: positions[positions.length - 1] ?? 0, positions };
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         // Exact expectations end in the mismatch branch on the next round; `any` simply tries again.
@@ -149,7 +157,7 @@ export class EventStoreDbEventStore implements EventStore {
       && stableStringify(e.data) === stableStringify(events[index].data));
     if (!same) throw new IdempotencyMismatchError(streamId, found[0].metadata.eventId);
     const last = found[found.length - 1];
-    return { nextRevision: last.revision, position: last.position };
+    return { nextRevision: last.revision, position: last.position, positions: found.map((e) => e.position) };
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -183,7 +191,7 @@ export class EventStoreDbEventStore implements EventStore {
     const events: RecordedEvent[] = [];
     // Exclusive lower bound; it moves with every delivered event, so a record repeated at a page seam is dropped.
     let after = options.fromPosition ?? 0;
-    let from: typeof START | Position = after > 0 ? toEsdbPosition(after) : START;
+    let from: typeof START | Position = after > 0 ? await this.exactPosition(after) : START;
     // A $all read starts *at* its position and includes system events: skip both, page until full or at the end.
     for (;;) {
       const reading = this.client.readAll({ direction: FORWARDS, fromPosition: from, maxCount: PAGE });
@@ -225,13 +233,30 @@ export class EventStoreDbEventStore implements EventStore {
     }
   }
 
+  /**
+   * The `{ commit, prepare }` of our event at prepare position p. A read from log position p answers
+   * the record there (or, for a position inside a record, the next one — or the server refuses it).
+   */
+  private async exactPosition(p: number): Promise<Position> {
+    const reading = this.client.readAll({ direction: FORWARDS, fromPosition: { commit: BigInt(p), prepare: BigInt(p) }, maxCount: 1 });
+    try {
+      for await (const resolved of reading) {
+        const event = ours(resolved);
+        if (event?.position === p && resolved.event?.position) return resolved.event.position;
+      }
+    } catch (error) {
+      if (!(error instanceof InvalidArgumentError)) throw error;
+    }
+    throw new InvalidPosition(p);
+  }
+
   subscribeToAll(options: { fromPosition?: number } = {}): Subscription {
     const after = options.fromPosition ?? 0;
-    const source = this.client.subscribeToAll({
-      fromPosition: after > 0 ? toEsdbPosition(after) : START,
+    const open = async () => this.client.subscribeToAll({
+      fromPosition: after > 0 ? await this.exactPosition(after) : START,
       filter: excludeSystemEvents(),
     });
-    const subscription = new LiveSubscription(source, after, this.upcast, () => this.subscriptions.delete(subscription));
+    const subscription = new LiveSubscription(open(), after, this.upcast, () => this.subscriptions.delete(subscription));
     this.subscriptions.add(subscription);
     return subscription;
   }
@@ -246,20 +271,34 @@ export class EventStoreDbEventStore implements EventStore {
 
 /**
  * Adapts the client's push stream (catch-up, then live, switched over by the server without gap or
- * duplicate) to the port's pull iteration; close() ends a pending next() at once.
+ * duplicate) to the port's pull iteration; close() ends a pending next() at once. The stream opens once
+ * the start position is resolved; a failure to resolve it reaches the consumer like a stream error.
  */
 class LiveSubscription implements Subscription {
   private readonly buffer: RecordedEvent[] = [];
   private waiter: { resolve(result: IteratorResult<RecordedEvent>): void; reject(error: unknown): void } | null = null;
   private failure: unknown = null;
   private ended = false;
+  private source: AllStreamSubscription | null = null;
 
   constructor(
-    private readonly source: AllStreamSubscription,
+    opening: Promise<AllStreamSubscription>,
     private after: number,
-    upcast: Upcast,
+    private readonly upcast: Upcast,
     private readonly onClose: () => void,
   ) {
+    opening.then((source) => {
+      if (this.ended) {
+        void source.unsubscribe();
+        return;
+      }
+      this.source = source;
+      this.listen(source);
+    }, (error: unknown) => this.finish(error));
+  }
+
+  private listen(source: AllStreamSubscription): void {
+    const { upcast } = this;
     source.on('data', (resolved: AllStreamResolvedEvent) => {
       const event = ours(resolved);
       // Positions only grow; anything at or before the last delivered one is a repeat.
@@ -286,7 +325,7 @@ class LiveSubscription implements Subscription {
       return;
     }
     this.buffer.push(event);
-    if (this.buffer.length >= HIGH_WATER) this.source.pause();
+    if (this.buffer.length >= HIGH_WATER) this.source?.pause();
   }
 
   private finish(error: unknown): void {
@@ -302,11 +341,15 @@ class LiveSubscription implements Subscription {
   private next(): Promise<IteratorResult<RecordedEvent>> {
     const event = this.buffer.shift();
     if (event) {
-      if (this.buffer.length <= LOW_WATER && this.source.isPaused()) this.source.resume();
+      this.resumeIfDrained();
       return Promise.resolve({ value: event, done: false });
     }
     if (this.ended) return this.failure ? Promise.reject(this.failure) : Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => { this.waiter = { resolve, reject }; });
+  }
+
+  private resumeIfDrained(): void {
+    if (this.buffer.length <= LOW_WATER && this.source?.isPaused()) this.source.resume();
   }
 
   async *runs(max: number): AsyncGenerator<RecordedEvent[]> {
@@ -314,7 +357,7 @@ class LiveSubscription implements Subscription {
       const first = await this.next();
       if (first.done) return;
       const run = [first.value, ...this.buffer.splice(0, Math.max(0, max - 1))];
-      if (this.buffer.length <= LOW_WATER && this.source.isPaused()) this.source.resume();
+      this.resumeIfDrained();
       yield run;
     }
   }
@@ -336,7 +379,7 @@ class LiveSubscription implements Subscription {
     this.finish(null);
     this.failure = null;
     this.onClose();
-    if (open) await this.source.unsubscribe();
+    if (open) await this.source?.unsubscribe();
   }
 }
 
@@ -349,12 +392,8 @@ function matches(expected: ExpectedRevision, actual: number): boolean {
   }
 }
 
-function toEsdbPosition(position: number): Position {
-  return { commit: BigInt(position), prepare: BigInt(position) };
-}
-
 function toPosition(position: Position | undefined): number {
-  return position ? Number(position.commit) : 0;
+  return position ? Number(position.prepare) : 0;
 }
 
 /** Events this service wrote are JSON with our metadata; system events ($-types) and binary ones are not. */

@@ -4,6 +4,7 @@ import stableStringify from 'safe-stable-stringify';
 import {
   ConcurrencyError,
   IdempotencyMismatchError,
+  InvalidPosition,
   type AppendResult,
   type EventStore,
   type EventToAppend,
@@ -11,6 +12,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StreamAppend,
   type Subscription,
 } from '../../application/ports/eventStore.js';
 import { hashEventJson } from '../../application/eventSourcing/eventChain.js';
@@ -48,13 +50,12 @@ const RECENT_EVENTS = 5000;
 /** Writers in another process (the CLI) cannot wake us; a slow safety poll covers them. */
 const FOREIGN_WRITER_POLL_MS = 1000;
 
+/** One caller's request: one stream's append, or several streams' appended all or none (appendMany). */
 interface PendingAppend {
-  streamId: string;
-  events: EventToAppend[];
-  expected: ExpectedRevision;
-  resolve(result: AppendResult): void;
+  appends: readonly StreamAppend[];
+  resolve(results: AppendResult[]): void;
   reject(error: unknown): void;
-  result?: AppendResult;
+  results?: AppendResult[];
   error?: unknown;
   /** What this append wrote, for live subscribers; emptied if its savepoint rolled back. */
   recorded: RecentEvent[];
@@ -68,10 +69,6 @@ interface RecentEvent {
   position: number;
   row: Row;
   parsed?: RecordedEvent;
-}
-
-class Idempotent {
-  constructor(readonly result: AppendResult) {}
 }
 
 /**
@@ -122,14 +119,13 @@ export class SqliteEventStore implements EventStore {
     };
     // Nested inside the batch transaction, each append runs in its own savepoint: a rejected one
     // rolls back alone and changes nothing, while the others in the batch still commit.
-    const one = db.transaction((append: PendingAppend) => this.appendInTransaction(append));
-    const settle = (append: PendingAppend, run: (append: PendingAppend) => AppendResult) => {
+    const one = db.transaction((append: PendingAppend) => append.appends.map((part) => this.appendInTransaction(part, append.recorded)));
+    const settle = (append: PendingAppend, run: (append: PendingAppend) => AppendResult[]) => {
       try {
-        append.result = run(append);
+        append.results = run(append);
       } catch (error) {
         append.recorded = [];
-        if (error instanceof Idempotent) append.result = error.result;
-        else append.error = error;
+        append.error = error;
       }
     };
     const connectionLevel = Number(db.pragma('synchronous', { simple: true }));
@@ -161,10 +157,20 @@ export class SqliteEventStore implements EventStore {
    * concurrent requests pay for one fsync between them instead of one each. Each append still
    * resolves only after its commit is durable.
    */
-  append(streamId: string, events: EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
-    if (events.length === 0) return Promise.reject(new RangeError('append needs at least one event'));
-    return new Promise<AppendResult>((resolve, reject) => {
-      this.pending.push({ streamId, events, expected, resolve, reject, recorded: [] });
+  async append(streamId: string, events: EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+    return (await this.appendMany([{ streamId, events, expected }]))[0];
+  }
+
+  /** One savepoint for all of them, inside the same group commit as every other append of the turn. */
+  appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    if (appends.length === 0 || appends.some((a) => a.events.length === 0)) {
+      return Promise.reject(new RangeError('append needs at least one event'));
+    }
+    if (new Set(appends.map((a) => a.streamId)).size !== appends.length) {
+      return Promise.reject(new RangeError('appendMany takes each stream at most once'));
+    }
+    return new Promise<AppendResult[]>((resolve, reject) => {
+      this.pending.push({ appends, resolve, reject, recorded: [] });
       if (this.pending.length === 1) this.schedule(() => this.flush());
     });
   }
@@ -182,10 +188,10 @@ export class SqliteEventStore implements EventStore {
     }
     let last = 0;
     for (const append of batch) {
-      if (append.result) {
-        last = Math.max(last, append.result.position);
+      if (append.results) {
+        for (const result of append.results) last = Math.max(last, result.position);
         this.remember(append.recorded);
-        append.resolve(append.result);
+        append.resolve(append.results);
       } else {
         append.reject(append.error);
       }
@@ -223,32 +229,33 @@ export class SqliteEventStore implements EventStore {
     return run.length > 0 ? run.map(this.upcast) : null;
   }
 
-  private appendInTransaction(append: PendingAppend): AppendResult {
-    const { streamId, events, expected } = append;
+  private appendInTransaction({ streamId, events, expected }: StreamAppend, recorded: RecentEvent[]): AppendResult {
     const head = this.statements.head.get(streamId);
     const actual = head ? head.revision : -1;
     // The same ids already in the stream mean a retry of an append that succeeded: answer as then.
     // An exact expectation that matches cannot be such a retry, so the hot path skips the lookup.
     const exact = typeof expected === 'number' || expected === 'no_stream';
     if (!matches(expected, actual) || (!exact && actual >= 0)) {
+      // Nothing of this append is written yet, so answering the earlier result needs no rollback.
       const earlier = this.earlierAppend(streamId, events);
-      if (earlier) throw new Idempotent(earlier);
+      if (earlier) return earlier;
       if (!matches(expected, actual)) throw new ConcurrencyError(streamId, expected, actual);
     }
     let previousHash = head?.hash ?? null;
     let revision = actual;
-    let position = 0;
+    const positions: number[] = [];
     for (const event of events) {
       revision += 1;
       const data = JSON.stringify(event.data ?? null);
       const metadata = JSON.stringify(event.metadata);
       const hash = hashEventJson(previousHash, event.type, data, metadata);
       const info = this.statements.insert.run(streamId, revision, event.metadata.eventId, event.type, data, metadata, hash);
-      position = Number(info.lastInsertRowid);
+      const position = Number(info.lastInsertRowid);
+      positions.push(position);
       previousHash = hash;
-      append.recorded.push({ position, row: { position, stream_id: streamId, revision, type: event.type, data, metadata, hash } });
+      recorded.push({ position, row: { position, stream_id: streamId, revision, type: event.type, data, metadata, hash } });
     }
-    return { nextRevision: revision, position };
+    return { nextRevision: revision, position: positions[positions.length - 1], positions };
   }
 
   /**
@@ -267,7 +274,7 @@ export class SqliteEventStore implements EventStore {
       && stableStringify(JSON.parse(row.data)) === stableStringify(events[index].data);
     if (!stored.every(same)) throw new IdempotencyMismatchError(streamId, events[clash].metadata.eventId);
     const last = stored[stored.length - 1];
-    return { nextRevision: last.revision, position: last.position };
+    return { nextRevision: last.revision, position: last.position, positions: stored.map((row) => row.position) };
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -279,7 +286,11 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    return this.readAllSync(options.fromPosition ?? 0, options.maxCount ?? PAGE);
+    const after = options.fromPosition ?? 0;
+    const events = this.readAllSync(after, options.maxCount ?? PAGE);
+    // Any row id up to the head is a boundary this store can resume from; one past it was never produced.
+    if (events.length === 0 && after > (this.statements.headPosition.get()?.p ?? 0)) throw new InvalidPosition(after);
+    return events;
   }
 
   private readAllSync(after: number, max: number): RecordedEvent[] {

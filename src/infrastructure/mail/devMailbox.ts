@@ -1,5 +1,5 @@
 import type { Clock } from '../../application/ports/clock.js';
-import type { MailMessage, Mailer } from '../../application/ports/mailer.js';
+import type { MailAttachment, MailMessage, Mailer } from '../../application/ports/mailer.js';
 import type { Logger } from '../logger.js';
 
 export interface HeldMail {
@@ -7,6 +7,8 @@ export interface HeldMail {
   subject: string;
   text: string;
   at: string;
+  /** Present when the message had files (calendar invites), with their text. */
+  attachments?: MailAttachment[];
 }
 
 /** Enough for a development session; older messages fall off so memory stays bounded. */
@@ -25,7 +27,10 @@ export class DevMailbox implements Mailer {
   async send(message: MailMessage): Promise<void> {
     if (this.seen.has(message.idempotencyKey)) return;
     this.seen.add(message.idempotencyKey);
-    this.held.push({ to: message.to, subject: message.subject, text: message.text, at: this.clock.now().toISOString() });
+    this.held.push({
+      to: message.to, subject: message.subject, text: message.text, at: this.clock.now().toISOString(),
+      ...(message.attachments?.length ? { attachments: message.attachments.map((a) => ({ ...a })) } : {}),
+    });
     if (this.held.length > KEEP) this.held.shift();
     this.log.info({ to: message.to, subject: message.subject }, 'e-mail held in the development mailbox (GET /api/dev/mailbox)');
   }

@@ -53,7 +53,14 @@ export function resendMailer(settings: ResendSettings): Mailer {
   return {
     async send(message: MailMessage): Promise<void> {
       const { error } = await resend.emails.send(
-        { from: settings.from, to: message.to, subject: message.subject, text: message.text, ...(message.html ? { html: message.html } : {}) },
+        {
+          from: settings.from, to: message.to, subject: message.subject, text: message.text,
+          ...(message.html ? { html: message.html } : {}),
+          // Resend takes binary content and sends it base64-encoded; the content type keeps an invite's METHOD.
+          ...(message.attachments?.length
+            ? { attachments: message.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.content, 'utf8') })) }
+            : {}),
+        },
         { idempotencyKey: message.idempotencyKey },
       );
       if (error) throw mailFailure(error);

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ProjectionObserver } from '../../application/eventSourcing/projectionRunner.js';
+import { LAG_COUNT_LIMIT, type ProjectionObserver } from '../../application/eventSourcing/projectionRunner.js';
 
 /** One registry per service instance, so tests can build many apps in one process. */
 export function createMetrics() {
@@ -19,7 +19,12 @@ export function createMetrics() {
     name: 'command_conflicts_total', help: 'Optimistic concurrency conflicts (each one retried)', labelNames: ['stream_category'] as const, registers: [registry],
   });
   const projectionLagEvents = new Gauge({
-    name: 'projection_lag_events', help: 'Events between the store head and each projection', labelNames: ['projection'] as const, registers: [registry],
+    name: 'projection_lag_events', help: `Events recorded after each projection's position (counted up to ${LAG_COUNT_LIMIT}, never a difference of positions)`,
+    labelNames: ['projection'] as const, registers: [registry],
+  });
+  const projectionBacklogSeconds = new Gauge({
+    name: 'projection_lag_seconds', help: 'Age of the oldest event each projection has yet to apply (0 when caught up)',
+    labelNames: ['projection'] as const, registers: [registry],
   });
   const projectionLagSeconds = new Histogram({
     name: 'projection_apply_lag_seconds', help: 'Time from an event being recorded to its projection being written',
@@ -33,7 +38,7 @@ export function createMetrics() {
     applied: (projection, lagMs) => projectionLagSeconds.observe({ projection }, lagMs / 1000),
   };
   return {
-    registry, httpDuration, commands, projectionLagEvents, projectionLagSeconds, reactorParkedEvents, observer,
+    registry, httpDuration, commands, projectionLagEvents, projectionLagSeconds, projectionBacklogSeconds, reactorParkedEvents, observer,
     conflict: (streamId: string) => conflicts.inc({ stream_category: streamId.split('-')[0] }),
   };
 }

@@ -1,9 +1,10 @@
-import { MongoBulkWriteError, MongoClient, type AnyBulkWriteOperation, type Collection, type Db, type Filter as MongoFilter, type Sort } from 'mongodb';
+import { MongoBulkWriteError, type MongoClient, type AnyBulkWriteOperation, type Collection, type Db, type Filter as MongoFilter, type Sort } from 'mongodb';
 import type {
   CollectionSpec, Document, EventWrites, Filter, FindOptions, ReadStore, Write,
 } from '../../application/ports/readStore.js';
 import { InvalidQuery } from '../../application/ports/readStore.js';
 import { netWrites, type NetWrite } from './netWrites.js';
+import { connectMongo, retryIdempotentWrite } from '../mongo/mongoClient.js';
 import { checkCollection, checkLookupId, checkPath, parseFilter, parseFindOptions } from './readStoreQuery.js';
 
 interface StoredDocument {
@@ -49,14 +50,20 @@ function toDocument<T extends Document>(stored: StoredDocument): T {
 export class MongoReadStore implements ReadStore {
   private readonly checkpoints: Collection<Checkpoint>;
 
-  /** `client`, when given, is owned by the store and closed with it. */
-  constructor(private readonly db: Db, private readonly client?: MongoClient) {
+  /**
+   * `client`, when given, is owned by the store and closed with it. `retryWait` spaces the retries
+   * of a drop across a failover (tests shorten it).
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly client?: MongoClient,
+    private readonly retryWait?: (attempt: number) => Promise<void>,
+  ) {
     this.checkpoints = db.collection<Checkpoint>('projection_checkpoints');
   }
 
   static async connect(url: string, dbName?: string): Promise<MongoReadStore> {
-    // Like JSON in the SQLite adapter, an undefined nested value is left out rather than stored as null.
-    const client = await MongoClient.connect(url, { ignoreUndefined: true });
+    const client = await connectMongo(url);
     return new MongoReadStore(client.db(dbName), client);
   }
 
@@ -109,6 +116,9 @@ export class MongoReadStore implements ReadStore {
       await collection.bulkWrite(operations, { ordered: false });
     } catch (error) {
       if (!(error instanceof MongoBulkWriteError)) throw error;
+      // Applied on the primary but not acknowledged by a majority: a step-down may roll these writes
+      // back, so the event counts as not applied and the checkpoint stays before it.
+      if (error.result?.getWriteConcernError()) throw error;
       const failures = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
       for (const failure of failures) {
         if (failure.code !== DUPLICATE_KEY) throw error;
@@ -154,8 +164,9 @@ export class MongoReadStore implements ReadStore {
 
   async drop(collections: string[], projection: string): Promise<void> {
     // deleteMany rather than dropping the collection keeps the declared indexes.
-    for (const name of collections) await this.collection(name).deleteMany({});
-    await this.checkpoints.deleteOne({ _id: projection });
+    // Emptying is idempotent, so a failover mid-way is retried rather than left half done.
+    for (const name of collections) await retryIdempotentWrite(() => this.collection(name).deleteMany({}), this.retryWait);
+    await retryIdempotentWrite(() => this.checkpoints.deleteOne({ _id: projection }), this.retryWait);
   }
 
   async ping(): Promise<void> {

@@ -160,6 +160,16 @@ class DueTimeWakeups {
 /** A repository's way to save several jobs in one go (SQLite: one transaction), when it has one. */
 export type SaveJobs = (jobs: JobParameters[], options: JobRepositoryOptions) => JobParameters[];
 
+/**
+ * Where keys are unique in the store (MongoDB's unique index), a job locked by a worker would collide
+ * with its re-scheduled successor: this takes the key off the locked job first (SQLite keeps no such
+ * index, so the successor is simply a second row).
+ */
+export type DetachLocked = (name: string, uniqueKey: string) => Promise<void>;
+
+const DUPLICATE_KEY = 11000;
+const UNIQUE_SAVE_ATTEMPTS = 3;
+
 export class AgendaScheduler implements Scheduler {
   private readonly agenda: Agenda;
   private readonly logger: SchedulerLogger;
@@ -177,6 +187,7 @@ export class AgendaScheduler implements Scheduler {
     private readonly connected: Promise<void>,
     options: SchedulerOptions = {},
     private readonly saveJobs?: SaveJobs,
+    private readonly detachLocked?: DetachLocked,
   ) {
     this.logger = options.logger ?? silentLogger;
     this.stopTimeout = options.stopTimeout ?? DEFAULT_STOP_TIMEOUT_MS;
@@ -240,7 +251,28 @@ export class AgendaScheduler implements Scheduler {
   async schedule(name: string, runAt: Date, data: JobData, uniqueKey?: string): Promise<void> {
     const job = this.create({ name, runAt, data, uniqueKey });
     await this.connected;
-    await job.save();
+    await this.save(job, uniqueKey);
+  }
+
+  /**
+   * A job with a key replaces the pending job with that key, never a running one: the run's
+   * completion would otherwise remove (or clear) the new schedule with the job it finished.
+   */
+  private async save(job: Job<JobData>, uniqueKey: string | undefined): Promise<void> {
+    if (uniqueKey === undefined || !this.detachLocked) {
+      await job.save();
+      return;
+    }
+    for (let attempt = 1; ; attempt += 1) {
+      await this.detachLocked(job.attrs.name, uniqueKey);
+      try {
+        await job.save();
+        return;
+      } catch (error) {
+        // Locked by a worker between the detach and the save: detach it too, then save again.
+        if ((error as { code?: number }).code !== DUPLICATE_KEY || attempt >= UNIQUE_SAVE_ATTEMPTS) throw error;
+      }
+    }
   }
 
   /**
@@ -252,7 +284,7 @@ export class AgendaScheduler implements Scheduler {
     const created = jobs.map((job) => this.create(job));
     await this.connected;
     if (!this.saveJobs) {
-      for (const job of created) await job.save();
+      for (const [index, job] of created.entries()) await this.save(job, jobs[index].uniqueKey);
       return;
     }
     const saved = this.saveJobs(created.map((job) => job.toJson(true)), { lastModifiedBy: this.agenda.attrs.name || undefined });
@@ -268,7 +300,7 @@ export class AgendaScheduler implements Scheduler {
     if (!(runAt instanceof Date) || Number.isNaN(runAt.getTime())) throw new TypeError(`Invalid run time for job ${name}`);
     const job = this.agenda.create<JobData>(name, uniqueKey === undefined ? { ...data } : { ...data, [UNIQUE_KEY_FIELD]: uniqueKey });
     job.schedule(runAt);
-    if (uniqueKey !== undefined) job.unique({ [`data.${UNIQUE_KEY_FIELD}`]: uniqueKey });
+    if (uniqueKey !== undefined) job.unique({ [`data.${UNIQUE_KEY_FIELD}`]: uniqueKey, lockedAt: null });
     return job;
   }
 
@@ -347,10 +379,19 @@ export function createMongoScheduler(mongo: string | Db, options: MongoScheduler
   const mongoBackend = new MongoBackend(
     typeof mongo === 'string' ? { address: mongo, collection } : { mongo, collection },
   );
-  // Unique keys and cancel-by-data look jobs up by name and key; index that pair.
+  const jobs = () => (mongoBackend.repository as MongoJobRepository).getDb().collection(collection);
+  const keyPath = `data.${UNIQUE_KEY_FIELD}`;
+  // One job per name and key, even when instances schedule it at once (an upsert without a unique
+  // index can insert twice); the index also serves cancel-by-data. It replaces the earlier non-unique one.
   const { backend, connected } = connectOnce(mongoBackend, async () => {
-    const db = (mongoBackend.repository as MongoJobRepository).getDb();
-    await db.collection(collection).createIndex({ name: 1, [`data.${UNIQUE_KEY_FIELD}`]: 1 }, { name: 'uniqueKeyIndex' });
+    const existing = await jobs().indexes().catch(() => []);
+    if (existing.some((index) => index.name === 'uniqueKeyIndex')) await jobs().dropIndex('uniqueKeyIndex');
+    await jobs().createIndex({ name: 1, [keyPath]: 1 }, {
+      name: 'uniqueKey_unique', unique: true, partialFilterExpression: { [keyPath]: { $exists: true } },
+    });
   });
-  return new AgendaScheduler(backend, connected, options);
+  const detachLocked: DetachLocked = async (name, uniqueKey) => {
+    await jobs().updateMany({ name, [keyPath]: uniqueKey, lockedAt: { $ne: null } }, { $unset: { [keyPath]: '' } });
+  };
+  return new AgendaScheduler(backend, connected, options, undefined, detachLocked);
 }

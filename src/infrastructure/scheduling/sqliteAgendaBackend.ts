@@ -165,6 +165,8 @@ function uniqueFilter(unique: Record<string, unknown>): Where[] {
   return Object.entries(unique).map(([field, value]) => {
     if (field.startsWith('data.')) return dataFieldEquals(field.slice(5).split('.'), value);
     if (field === 'data') return { sql: 'data = json(?)', params: [JSON.stringify(value ?? null)] };
+    // Only jobs not running (nor locked to run) are replaced by a save with their key.
+    if (field === 'lockedAt' && value === null) return { sql: 'locked_at IS NULL', params: [] };
     const column = UNIQUE_TOP_LEVEL[field];
     if (!column || !['string', 'number', 'boolean'].includes(typeof value)) {
       throw new Error(`Unsupported unique() constraint on ${field}`);

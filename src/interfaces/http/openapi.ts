@@ -109,6 +109,9 @@ function problemStatuses(doc: RouteDoc, idempotent: boolean): number[] {
   if (doc.body || doc.multipart || ['post', 'put', 'patch'].includes(doc.method)) [400, 413, 415].forEach((s) => statuses.add(s));
   if (doc.params || doc.query) statuses.add(400);
   if (idempotent) [400, 409, 422].forEach((s) => statuses.add(s));
+  // Every command takes an Idempotency-Key into its events' ids (commandContext.ts), also where the
+  // middleware does not replay answers: the same key with other content is 422 there too.
+  if (doc.method !== 'get') statuses.add(422);
   return [...statuses].sort((a, b) => a - b);
 }
 

@@ -9,7 +9,11 @@ import { sendProblem } from './problem.js';
 const READY_MAX_LAG_EVENTS = 1000;
 
 const healthSchema = z.object({ status: z.literal('ok') }).openapi('Health');
-const readySchema = z.object({ status: z.literal('ready'), profile: z.enum(['embedded', 'production']), lag: anyObject }).openapi('Readiness');
+const readySchema = z.object({
+  status: z.literal('ready'), profile: z.enum(['embedded', 'production']),
+  lag: anyObject.describe('Events each projection is behind the store (counted, never a difference of positions)'),
+  lagSeconds: anyObject.describe('Age in seconds of the oldest event each projection has yet to apply'),
+}).openapi('Readiness');
 
 function documentOperations(): void {
   const common = { tags: ['Operations'], operational: true };
@@ -31,13 +35,15 @@ export function opsRoutes(services: Services): Router {
     try {
       await services.reads.ping();
       await services.events.headPosition();
-      const lag = await services.projections.lag();
+      const backlog = await services.projections.backlog();
+      const lag = Object.fromEntries(Object.entries(backlog).map(([name, b]) => [name, b.events]));
+      const lagSeconds = Object.fromEntries(Object.entries(backlog).map(([name, b]) => [name, b.seconds]));
       const behind = Object.entries(lag).filter(([, n]) => n > READY_MAX_LAG_EVENTS);
       const failing = services.projections.status().filter((p) => p.lastError).map((p) => p.name);
       if (behind.length > 0 || failing.length > 0) {
-        return sendProblem(res, 503, 'not_ready', 'Projections are behind or failing.', { lag, failing });
+        return sendProblem(res, 503, 'not_ready', 'Projections are behind or failing.', { lag, lagSeconds, failing });
       }
-      res.json({ status: 'ready', profile: services.config.profile, lag });
+      res.json({ status: 'ready', profile: services.config.profile, lag, lagSeconds });
     } catch (error) {
       services.log.warn({ err: error }, 'readiness check failed');
       sendProblem(res, 503, 'not_ready', 'A store is not reachable.');
@@ -45,8 +51,9 @@ export function opsRoutes(services: Services): Router {
   });
 
   router.get('/metrics', async (_req, res) => {
-    for (const [projection, n] of Object.entries(await services.projections.lag())) {
-      services.metrics.projectionLagEvents.set({ projection }, n);
+    for (const [projection, b] of Object.entries(await services.projections.backlog())) {
+      services.metrics.projectionLagEvents.set({ projection }, b.events);
+      services.metrics.projectionBacklogSeconds.set({ projection }, b.seconds);
     }
     for (const [reactor, n] of Object.entries(await services.reactors.parkedCounts())) {
       services.metrics.reactorParkedEvents.set({ reactor }, n);

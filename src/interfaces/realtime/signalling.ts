@@ -7,6 +7,7 @@ import { DomainError } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/shared/event.js';
 import type { Logger } from '../../infrastructure/logger.js';
 import { TokenBucket } from './tokenBucket.js';
+import { userRoom } from './socketLiveUpdates.js';
 
 export interface SignallingDeps {
   consultations: Pick<ConsultationsModule, 'join' | 'leave' | 'end'>;
@@ -57,7 +58,6 @@ interface RoomSocketData {
 
 const stampIn = (data: RoomSocketData, id: string, socketId: string): JoinStamp => data.joined?.[id] ?? [0, 0, socketId];
 const laterJoin = (a: JoinStamp, b: JoinStamp) => (a[0] - b[0] || a[1] - b[1] || a[2].localeCompare(b[2])) > 0;
-const userRoom = (userId: string) => `user:${userId}`;
 
 class Refused extends Error {
   constructor(readonly code: string, message: string) { super(message); }

@@ -4,6 +4,7 @@ import type { Services } from '../../infrastructure/compositionRoot.js';
 import type { Actor } from '../../domain/shared/event.js';
 import { registerSignalling } from './signalling.js';
 import { useMongoSocketAdapter } from './mongoSocketAdapter.js';
+import { registerLiveStatus } from './liveStatus.js';
 
 export interface SocketData {
   actor: Actor;
@@ -32,6 +33,7 @@ export function attachSocketServer(httpServer: HttpServer, services: Services): 
     useMongoSocketAdapter(io as unknown as Server, httpServer, services.config.MONGODB_URL, services.config.MONGODB_DB, services.log);
   }
   registerSignalling(io as unknown as Server, services);
+  registerLiveStatus(io as unknown as Server, services.integrations.liveStatus);
   // ---- end of realtime handlers ----
   return io as unknown as Server;
 }

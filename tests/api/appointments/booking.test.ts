@@ -176,6 +176,24 @@ describe('booking a slot', () => {
     await request(t.http).get('/api/appointments?status=lost').set(bearer(doctor)).expect(400);
   });
 
+  it('pages a doctor\'s appointments with page and limit, telling the total; without them the whole list comes as before', async () => {
+    const all = (await request(t.http).get('/api/appointments').set(bearer(doctor)).expect(200)).body;
+    expect(all.total).toBeGreaterThan(1);
+    expect(all).toMatchObject({ page: 1, total: all.items.length });
+    const ids: string[] = [];
+    for (let page = 1; page <= all.total; page += 1) {
+      const res = await request(t.http).get('/api/appointments').query({ page, limit: 1 }).set(bearer(doctor)).expect(200);
+      expect(res.body).toMatchObject({ page, total: all.total });
+      ids.push(...res.body.items.map((a: { appointmentId: string }) => a.appointmentId));
+    }
+    expect(ids).toEqual(all.items.map((a: { appointmentId: string }) => a.appointmentId));
+    const past = await request(t.http).get('/api/appointments').query({ page: all.total + 1, limit: 1 }).set(bearer(doctor)).expect(200);
+    expect(past.body).toEqual({ items: [], page: all.total + 1, total: all.total });
+    for (const bad of [{ limit: 0 }, { limit: 501 }, { page: 0 }]) {
+      await request(t.http).get('/api/appointments').query(bad).set(bearer(doctor)).expect(400);
+    }
+  });
+
   it('the history lists the appointment\'s events with metadata for its parties', async () => {
     const list = await request(t.http).get('/api/appointments?status=confirmed').set(bearer(otherPatient)).expect(200);
     const { appointmentId } = list.body.items[0];

@@ -43,6 +43,16 @@ describe('many patients booking the same slot at once', () => {
     expect(answers.filter((r) => r.status === 409).every((r) => r.headers['content-type'].includes('problem+json'))).toBe(true);
   });
 
+  it('a booking that loses the race writes nothing: the losers\' hold places were never taken', async () => {
+    const answers = await race(slots[21]);
+    await expectExactlyOneWinner(slots[21], answers.map((r) => r.status));
+    const winner = patients[answers.findIndex((r) => r.status === 201)];
+    for (const p of patients.filter((q) => q !== winner)) {
+      const holds = await t.services.events.readStream(`patient-holds-${p.userId}`);
+      expect(holds.filter((e) => e.data && (e.data as { slotId?: string }).slotId === slots[21])).toEqual([]);
+    }
+  });
+
   it('the same holds across 20 slots raced in parallel', async () => {
     const raced = slots.slice(1, 21);
     expect(raced).toHaveLength(20);

@@ -8,6 +8,7 @@ import { givenUser, type GivenUser } from '../../support/identity.js';
 import { bearer, givenSlots, projected } from '../../support/booking.js';
 import { DIABETIC_PANEL, labReportPdf, tinyPng } from '../../support/sampleReports.js';
 import { eventTypes, eventually } from '../payments/paymentsFixture.js';
+import { testLedgerSigningKey } from '../../support/ledgerKeys.js';
 import {
   client, connected, givenAppointment, givenDoctorSlots, next, refusal, request as ask, startConsultationServer, user,
 } from '../../realtime/consultationFixture.js';
@@ -274,7 +275,8 @@ describe('appointments', () => {
   it('lists own appointments by status for patient and doctor; not a stranger\'s', async () => {
     for (const who of [patient, doctor]) {
       const res = await http().get('/api/appointments').query({ status: 'confirmed' }).set(bearer(who)).expect(200);
-      expect(keys(res.body)).toEqual(['items']);
+      // `page` and `total` were added with paging (issue 12); `items` is as it was.
+      expect(keys(res.body)).toEqual(['items', 'page', 'total']);
       expect(res.body.items.map((a: { appointmentId: string }) => a.appointmentId)).toEqual([appointmentId]);
     }
     expect((await http().get('/api/appointments').set(bearer(stranger)).expect(200)).body.items).toEqual([]);
@@ -362,7 +364,7 @@ describe('payments and wallet', () => {
     const res = await http().get('/api/wallet').set(bearer(stranger)).expect(200);
     expect(res.body).toEqual({ balancePaise: 0, reservedPaise: 0, availablePaise: 0 });
     const txs = await http().get('/api/wallet/transactions').query({ page: 1 }).set(bearer(stranger)).expect(200);
-    expect(txs.body).toEqual({ items: [] });
+    expect(txs.body).toEqual({ items: [], page: 1, total: 0 });
   });
 
   it('paying from a short wallet is 402', async () => {
@@ -532,7 +534,7 @@ describe('configuration operators and outside tests rely on', () => {
   it('rate limits are strict in production and out of an acceptance suite\'s way elsewhere, unless set', () => {
     const production = loadConfig({
       NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-that-is-long-enough-1234', RAZORPAY_KEY_ID: 'rzp_live_x', RAZORPAY_KEY_SECRET: 's',
-      RAZORPAY_WEBHOOK_SECRET: 'w',
+      RAZORPAY_WEBHOOK_SECRET: 'w', LEDGER_SIGNING_KEY: testLedgerSigningKey,
     });
     expect(production).toMatchObject({ RATE_LIMIT_PER_MINUTE: 600, AUTH_RATE_LIMIT_PER_MINUTE: 20, seedDemo: false });
     expect(loadConfig({}).AUTH_RATE_LIMIT_PER_MINUTE).toBeGreaterThanOrEqual(1000);

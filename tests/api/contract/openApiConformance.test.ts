@@ -109,6 +109,18 @@ describe('a tour of every documented operation', () => {
     await http().post('/api/appointments').set(as(patient)).send({ slotId: last }).expect(409);
   });
 
+  it('the doctor\'s day and calendar feed', async () => {
+    await http().get('/api/doctors/me/agenda').query({ date: '2030-01-08' }).set(as(doctor)).expect(200);
+    await http().get('/api/doctors/me/agenda').query({ date: 'someday' }).set(as(doctor)).expect(400);
+    await http().get('/api/doctors/me/agenda').set(as(patient)).expect(403);
+    const { token } = (await http().post('/api/doctors/me/calendar-token').set(as(doctor)).expect(201)).body as { token: string };
+    await http().post('/api/doctors/me/calendar-token').set(as(patient)).expect(403);
+    await http().get('/api/doctors/me/calendar.ics').query({ token }).expect(200);
+    await http().delete('/api/doctors/me/calendar-token').set(as(doctor)).expect(204);
+    await http().get('/api/doctors/me/calendar.ics').query({ token }).expect(404);
+    await http().get('/api/doctors/me/calendar.ics').expect(400);
+  });
+
   it('appointments, idempotency, payments and the wallet', async () => {
     const keyed = (key: string, slotId: string) => http().post('/api/appointments').set(as(patient)).set('Idempotency-Key', key).send({ slotId });
     const first = await keyed('conformance-book-1', slots[0]).expect(201);
@@ -197,6 +209,15 @@ describe('a tour of every documented operation', () => {
     await http().get(`/api/audit/streams/appointment-${appointmentId}/verify`).set(as(auditor)).expect(200);
     await http().get('/api/audit/events').query({ limit: 5 }).set(as(auditor)).expect(200);
     await http().get('/api/audit/events').query({ limit: 0 }).set(as(auditor)).expect(400);
+    await http().get(`/api/audit/appointments/${appointmentId}/case`).set(as(auditor)).expect(200);
+    await http().get(`/api/audit/appointments/${appointmentId}/case`).query({ format: 'xml' }).set(as(auditor)).expect(400);
+    await http().get('/api/users/me/access-log').set(as(patient)).expect(200);
+    await http().get('/api/audit/access-log').query({ readerId: auditor.userId }).set(as(admin)).expect(200);
+    await http().get('/api/audit/access-log').set(as(patient)).expect(403);
+    await http().get('/api/audit/checkpoints').query({ after: 0 }).set(as(auditor)).expect(200);
+    await http().get('/api/audit/checkpoints/latest').set(as(auditor)); // 200 once a head is signed, 404 before
+    await http().get('/api/audit/proofs/consistency').query({ from: 2, to: 1 }).set(as(auditor)).expect(400);
+    await http().get('/api/audit/proofs/inclusion').query({ position: 'x' }).set(as(auditor)).expect(400);
     await http().post('/api/admin/projections/rebuild').set(as(admin)).send({ name: 'no-such-projection' }).expect(404);
     await http().post('/api/admin/projections/rebuild').set(as(admin)).send({}).expect(202);
     await projected(t);
@@ -210,6 +231,30 @@ describe('a tour of every documented operation', () => {
     await http().get('/readyz').expect(200);
     const metrics = await http().get('/metrics').expect(200);
     expect(metrics.text).toContain('healthvision_');
+  });
+
+  it('webhooks for integrators', async () => {
+    const created = await http().post('/api/admin/webhooks').set(as(admin)).send({ url: 'https://crm.example/hooks', events: ['appointment.*'] }).expect(201);
+    const id = created.body.id as string;
+    await http().post('/api/admin/webhooks').set(as(admin)).send({ url: 'ftp://crm.example/hooks', events: ['appointment.*'] }).expect(400);
+    await http().post('/api/admin/webhooks').set(as(patient)).send({ url: 'https://crm.example/hooks', events: ['appointment.*'] }).expect(403);
+    await http().get('/api/admin/webhooks').set(as(admin)).expect(200);
+    await http().get(`/api/admin/webhooks/${id}`).set(as(admin)).expect(200);
+    await http().get('/api/admin/webhooks/no-such-endpoint').set(as(admin)).expect(404);
+    await http().get(`/api/admin/webhooks/${id}/deliveries`).query({ status: 'pending' }).set(as(admin)).expect(200);
+    await http().get(`/api/admin/webhooks/${id}/deliveries`).query({ page: 0 }).set(as(admin)).expect(400);
+    await http().post(`/api/admin/webhooks/${id}/deliveries/no-such-delivery/redeliver`).set(as(admin)).send({}).expect(404);
+    await http().delete(`/api/admin/webhooks/${id}`).set(as(admin)).expect(204);
+    await http().delete(`/api/admin/webhooks/${id}`).set(as(admin)).expect(404);
+  });
+
+  it('personal data rights', async () => {
+    const leaving = await givenUser(t, { role: 'patient' });
+    await http().get('/api/users/me/export').set(as(leaving)).expect(200);
+    await http().delete(`/api/admin/users/${leaving.userId}/personal-data`).set(as(patient)).expect(403);
+    await http().delete('/api/admin/users/not!an!id/personal-data').set(as(admin)).expect(400);
+    await http().delete('/api/admin/users/no-such-user/personal-data').set(as(admin)).expect(404);
+    await http().delete(`/api/admin/users/${leaving.userId}/personal-data`).set(as(admin)).expect(200);
   });
 
   it('rate limits', async () => {

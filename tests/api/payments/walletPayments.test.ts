@@ -53,6 +53,23 @@ describe('the wallet', () => {
     await request(w.t.http).get('/api/wallet/transactions?size=5').set(bearer(w.patient)).expect(400);
   });
 
+  it('pages by a chosen limit and tells the total, as /api/doctors does', async () => {
+    w = await paymentsWorld();
+    for (let i = 1; i <= 7; i += 1) {
+      await w.t.services.wallet.credit({ userId: w.patient.userId, creditId: `gift-${i}`, amountPaise: i * 100, reason: 'refund', paymentId: null },
+        { actor: { userId: 'system', role: 'system' }, correlationId: 'test' });
+    }
+    await eventually(async () => expect((await wallet(w)).balancePaise).toBe(2_800));
+    const page = async (query: string) => (await request(w.t.http).get(`/api/wallet/transactions?${query}`).set(bearer(w.patient)).expect(200)).body;
+    expect(await page('page=1')).toMatchObject({ page: 1, total: 7 });
+    const third = await page('page=3&limit=3');
+    expect(third).toMatchObject({ page: 3, total: 7 });
+    expect(third.items.map((i: { amountPaise: number }) => i.amountPaise)).toEqual([100]);
+    for (const bad of ['limit=0', 'limit=101', 'limit=two']) {
+      await request(w.t.http).get(`/api/wallet/transactions?${bad}`).set(bearer(w.patient)).expect(400);
+    }
+  });
+
   it('needs a signed-in user', async () => {
     w = await paymentsWorld();
     await request(w.t.http).get('/api/wallet').expect(401);

@@ -22,6 +22,7 @@ function identityWith(overrides: { avatarsFail?: boolean; mailer?: Mailer }) {
     ...(overrides.avatarsFail ? { avatars: { save: async () => { throw new Error('storage down'); } } } : {}),
     handler: t.services.handlerDeps,
     reads: t.services.reads,
+    emailLookupKey: t.services.emailLookupKey,
     waitForProjections: (p) => t.services.projections.waitFor(p),
     reportError: (_error, message) => { errors.push(message); },
   });

@@ -16,9 +16,9 @@ const analysis: ReportAnalysis = { summary: '1 value read', findings: [{ name: '
 
 const uploaded: ReportEvent = { type: 'ReportUploaded', data: { reportId, patientId: 'pat-1', title: 'CBC', mimeType: 'application/pdf', sizeBytes: 1234, sha256: 'ab'.repeat(32), storageKey: 'rep-1.pdf', uploadedAt: now } };
 const requested: ReportEvent = { type: 'ReportAnalysisRequested', data: { reportId, requestedAt: now } };
-const analyzed: ReportEvent = { type: 'ReportAnalyzed', data: { reportId, ...analysis, analyzedAt: later } };
+const analyzed: ReportEvent = { type: 'ReportAnalyzed', data: { reportId, patientId: 'pat-1', ...analysis, analyzedAt: later } };
 const failed: ReportEvent = { type: 'ReportAnalysisFailed', data: { reportId, reason: 'service down', attempts: 3, failedAt: later } };
-const answered: ReportEvent = { type: 'ReportQuestionAnswered', data: { reportId, question: 'Is it bad?', reply: 'Low Hb.', urgency: 'medium', answeredAt: later } };
+const answered: ReportEvent = { type: 'ReportQuestionAnswered', data: { reportId, patientId: 'pat-1', question: 'Is it bad?', reply: 'Low Hb.', urgency: 'medium', answeredAt: later } };
 
 const given = (events: ReportEvent[]): Report => events.reduce(evolve, initialReport);
 type ErrorClass = new (...args: never[]) => Error;

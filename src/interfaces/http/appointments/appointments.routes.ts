@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Services } from '../../../infrastructure/compositionRoot.js';
 import { requireAuth, requireRole } from '../auth.middleware.js';
 import { commandContext } from '../commandContext.js';
+import { readRequest } from '../audit/readRequest.js';
 import { documentRoute, type RouteDoc } from '../openapi.js';
 import { validate } from '../validate.js';
 import {
@@ -24,11 +25,11 @@ export function appointmentsRoutes(services: Services): Router {
   });
 
   router.get('/api/appointments', requireAuth, validate({ query: listQuery }), async (req, res) => {
-    res.json({ items: await appointments.listAppointments(req.actor!, req.valid.query as z.infer<typeof listQuery>) });
+    res.json(await appointments.listAppointments(req.actor!, req.valid.query as z.infer<typeof listQuery>));
   });
 
   router.get('/api/appointments/:id', requireAuth, validate({ params: appointmentIdParams }), async (req, res) => {
-    res.json(await appointments.viewAppointment(idOf(req), req.actor!));
+    res.json(await appointments.viewAppointment(idOf(req), req.actor!, readRequest(req)));
   });
 
   router.post('/api/appointments/:id/reschedule', requireAuth, validate({ params: appointmentIdParams, body: rescheduleBody }), async (req, res) => {
@@ -57,13 +58,13 @@ export function appointmentsRoutes(services: Services): Router {
   }
 
   router.get('/api/appointments/:id/history', requireAuth, validate({ params: appointmentIdParams }), async (req, res) => {
-    res.json({ events: await appointments.history(idOf(req), req.actor!) });
+    res.json({ events: await appointments.history(idOf(req), req.actor!, readRequest(req)) });
   });
 
   const doc = (operationId: string, method: 'get' | 'post', path: string, summary: string, extra: Partial<RouteDoc>) =>
     documentRoute({ method, path: `/api/appointments${path}`, operationId, tags: ['Appointments'], auth: true, summary, responses: { 200: appointmentSchema }, ...extra });
   doc('bookSlot', 'post', '', 'Hold a slot and open an appointment awaiting payment', { body: bookBody, responses: { 201: bookedSchema }, errors: [400, 403, 404, 409] });
-  doc('listAppointments', 'get', '', 'Own appointments (patient\'s or doctor\'s)', { query: listQuery, responses: { 200: z.object({ items: z.array(appointmentSchema) }) }, errors: [400] });
+  doc('listAppointments', 'get', '', 'Own appointments (patient\'s or doctor\'s)', { query: listQuery, responses: { 200: z.object({ items: z.array(appointmentSchema), page: z.number().int(), total: z.number().int() }) }, errors: [400] });
   doc('getAppointment', 'get', '/{id}', 'One appointment (its parties only)', { params: appointmentIdParams, errors: [404] });
   doc('rescheduleAppointment', 'post', '/{id}/reschedule', 'Move to another free slot of the same doctor (≥ 2 h ahead)', { params: appointmentIdParams, body: rescheduleBody, errors: [400, 404, 409] });
   doc('cancelAppointment', 'post', '/{id}/cancel', 'Cancel; the refund follows the policy', {

@@ -9,7 +9,12 @@ export const bookBody = z.strictObject({ slotId: z.string().min(1).max(200) });
 export const rescheduleBody = z.strictObject({ newSlotId: z.string().min(1).max(200) });
 export const cancelBody = z.strictObject({ reason: z.string().trim().max(500).optional() });
 export const emptyBody = z.strictObject({});
-export const listQuery = z.strictObject({ status: z.enum(STATUSES).optional(), from: instant.optional(), to: instant.optional() });
+/** Paged like `/api/doctors`; the default page of 500 is what the list answered before it had pages. */
+export const listQuery = z.strictObject({
+  status: z.enum(STATUSES).optional(), from: instant.optional(), to: instant.optional(),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  limit: z.coerce.number().int().min(1).max(500).default(500),
+});
 
 export const bookedSchema = z.object({
   appointmentId: z.string(), status: z.literal('pending_payment'), slotId: z.string(), holdExpiresAt: z.string(), feePaise: z.number().int(),

@@ -22,7 +22,7 @@ const SIGN_UP_TYPES = ['application/json', 'multipart/form-data'] as const;
 export function authRoutes(services: Services): Router {
   const { identity } = services;
   const router = Router();
-  const limited = authRateLimits(services.config.AUTH_RATE_LIMIT_PER_MINUTE);
+  const limited = authRateLimits(services.config.AUTH_RATE_LIMIT_PER_MINUTE, services.rateLimitStore);
   const accepted = { status: 'accepted' as const };
 
   // Sign-up mails a code too, so it shares the limits (multipart bodies are limited per address only).

@@ -15,7 +15,15 @@ export function devMailboxRoutes(mailbox: DevMailbox): Router {
   documentRoute({
     method: 'get', path: '/api/dev/mailbox', operationId: 'listDevMailbox', tags: ['Development'], summary: 'E-mails held by the development mailbox (newest first)',
     query: mailboxQuery,
-    responses: { 200: z.object({ items: z.array(z.object({ to: z.string(), subject: z.string(), text: z.string(), at: z.string() })) }) },
+    responses: {
+      200: z.object({
+        items: z.array(z.object({
+          to: z.string(), subject: z.string(), text: z.string(), at: z.string(),
+          // Calendar invitations travel as attachments; their text is shown as it would be sent.
+          attachments: z.array(z.object({ filename: z.string(), contentType: z.string(), content: z.string() })).optional(),
+        })),
+      }),
+    },
     errors: [400],
   });
   return router;

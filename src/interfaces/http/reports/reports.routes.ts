@@ -10,6 +10,7 @@ import type { Services } from '../../../infrastructure/compositionRoot.js';
 import { REPORT_EXTENSIONS, REPORT_MAX_BYTES } from '../../../application/reports/uploadReport.js';
 import { requireAuth, requireRole } from '../auth.middleware.js';
 import { commandContext } from '../commandContext.js';
+import { readRequest } from '../audit/readRequest.js';
 import { idempotentUpload } from '../idempotency.js';
 import { multipartBody } from '../multipartBody.js';
 import { documentRoute, type RouteDoc } from '../openapi.js';
@@ -93,7 +94,7 @@ export function reportsRoutes(services: Services): Router {
   });
 
   router.get('/api/reports/:id', requireAuth, validate({ params: reportIdParams }), async (req, res) => {
-    res.json(await reports.getReport(req.actor!, idOf(req)));
+    res.json(await reports.getReport(req.actor!, idOf(req), readRequest(req)));
   });
 
   router.post('/api/reports/:id/chat', requireAuth, validate({ params: reportIdParams, body: chatBody }), async (req, res) => {
@@ -109,7 +110,7 @@ export function reportsRoutes(services: Services): Router {
   const doc = (operationId: string, method: 'get' | 'post', path: string, summary: string, extra: Partial<RouteDoc>) =>
     documentRoute({ method, path, operationId, tags: ['Reports'], auth: true, summary, responses: { 200: reportSchema }, ...extra });
   doc('uploadReport', 'post', '/api/reports', 'Patient: upload a PDF/JPEG/PNG report (≤ 10 MiB, type read from content); analysis starts', {
-    multipart: uploadForm, responses: { 201: uploadedSchema }, errors: [400, 403, 413, 415],
+    multipart: uploadForm, responses: { 201: uploadedSchema }, errors: [400, 403, 413, 415, 503],
   });
   doc('listReports', 'get', '/api/reports', 'Reports visible to me (patient: own; doctor: patients with a confirmed/completed appointment; auditor: metadata)', {
     responses: { 200: reportListSchema },

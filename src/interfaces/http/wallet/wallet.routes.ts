@@ -7,7 +7,10 @@ import { documentRoute } from '../openapi.js';
 import { validate } from '../validate.js';
 import { razorpayOrderSchema } from '../payments/payments.schemas.js';
 
-const transactionsQuery = z.strictObject({ page: z.coerce.number().int().min(1).max(10_000).default(1) });
+const transactionsQuery = z.strictObject({
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
 /** ₹1 (the gateway's minimum) to ₹1,00,000 per top-up. */
 const topUpBody = z.strictObject({ amountPaise: z.number().int().min(100).max(10_000_000) });
 
@@ -17,6 +20,8 @@ const transactionsSchema = z.object({
     transactionId: z.string(), kind: z.enum(['credit', 'debit', 'reservation', 'release']), reason: z.string().nullable(),
     amountPaise: z.number().int(), paymentId: z.string().nullable(), at: z.string(),
   })),
+  page: z.number().int(),
+  total: z.number().int(),
 }).openapi('WalletTransactions');
 const topUpSchema = z.object({ paymentId: z.string(), razorpay: razorpayOrderSchema }).openapi('WalletTopUp');
 
@@ -30,8 +35,8 @@ export function walletRoutes(services: Services): Router {
   });
 
   router.get('/api/wallet/transactions', requireAuth, validate({ query: transactionsQuery }), async (req, res) => {
-    const { page } = req.valid.query as z.infer<typeof transactionsQuery>;
-    res.json({ items: await wallet.transactions(req.actor!.userId, page) });
+    const { page, limit } = req.valid.query as z.infer<typeof transactionsQuery>;
+    res.json(await wallet.transactions(req.actor!.userId, page, limit));
   });
 
   router.post('/api/wallet/topup', requireRole('patient'), validate({ body: topUpBody }), async (req, res) => {
@@ -42,7 +47,7 @@ export function walletRoutes(services: Services): Router {
 
   documentRoute({ method: 'get', path: '/api/wallet', operationId: 'getWallet', tags: ['Wallet'], auth: true, summary: 'Balance, reserved and available (paise)', responses: { 200: walletSchema } });
   documentRoute({
-    method: 'get', path: '/api/wallet/transactions', operationId: 'listWalletTransactions', tags: ['Wallet'], auth: true, summary: 'Wallet ledger, newest first, 20 a page',
+    method: 'get', path: '/api/wallet/transactions', operationId: 'listWalletTransactions', tags: ['Wallet'], auth: true, summary: 'Wallet ledger, newest first, 20 a page unless `limit` says otherwise',
     query: transactionsQuery, responses: { 200: transactionsSchema }, errors: [400],
   });
   documentRoute({
