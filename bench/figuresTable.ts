@@ -47,6 +47,11 @@ export function figuresTable(results: Record<string, unknown>): string {
     }
     rows.push([`Projections behind at start-up at ${at(large)} (no replay: 0)`, n(large.behindAtStart), `at ${at(small)} ${n(small.behindAtStart)}`, '—']);
   }
+  const ledger = results.ledger as { appendsPerSecWithLedger?: number; appendsPerSecWithoutLedger?: number; verify?: { events: number; eventsPerSec: number } } | undefined;
+  if (ledger) {
+    rows.push(['Appends/s with the signed Merkle ledger running', n(ledger.appendsPerSecWithLedger), `without it ${n(ledger.appendsPerSecWithoutLedger)}`, ratio(ledger.appendsPerSecWithLedger, ledger.appendsPerSecWithoutLedger)]);
+    if (ledger.verify) rows.push([`npm run audit -- verify, events/s over ${n(ledger.verify.events)} events`, n(ledger.verify.eventsPerSec), 'chains, leaves, roots and signatures together', '—']);
+  }
   const skipped = ((results.growth as { sizes?: GrowthPoint[] } | undefined)?.sizes ?? []).filter((p) => p.skipped);
   const lines = [
     `Measured ${String(results.measuredAt ?? '?')} on Node ${String(results.node ?? '?')}; compare the ratio column, absolute figures move with the machine.`,
