@@ -94,7 +94,10 @@ export class LedgerWriter {
   private async resync(): Promise<void> {
     this.pending = [];
     const size = await this.deps.store.size();
-    this.range = CompactRange.of((await this.deps.store.leaves(0, size)).map((l) => l.leafHash));
+    // The stored frontier spares a restart reading every leaf; without one that fits, the leaves are read.
+    const frontier = await this.deps.store.frontier();
+    this.range = (frontier?.size === size ? CompactRange.restore(frontier) : null)
+      ?? CompactRange.of((await this.deps.store.leaves(0, size)).map((l) => l.leafHash));
     this.lastPosition = (await this.deps.store.lastLeaf())?.position ?? 0;
     this.bufferedPosition = this.lastPosition;
     const head = await this.deps.store.latestHead();
@@ -150,15 +153,17 @@ export class LedgerWriter {
     this.lastFlush = performance.now();
     if (this.pending.length === 0) return;
     const leaves = this.pending;
+    const next = CompactRange.restore(this.range.frontier()) as CompactRange;
+    for (const leaf of leaves) next.append(leaf.leafHash);
     try {
-      await this.deps.store.appendLeaves(leaves);
+      await this.deps.store.appendLeaves(leaves, next.frontier());
     } catch (error) {
       this.stale = true;
       this.pending = [];
       throw error;
     }
     this.pending = [];
-    for (const leaf of leaves) this.range.append(leaf.leafHash);
+    this.range = next;
     this.lastPosition = leaves[leaves.length - 1].position;
   }
 

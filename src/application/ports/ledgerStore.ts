@@ -1,3 +1,5 @@
+import type { Frontier } from '../../domain/audit/merkleTree.js';
+
 /**
  * The ledger's own records: one leaf per event in global order, and the signed tree heads.
  * Embedded: tables in the SQLite file; production: MongoDB collections.
@@ -31,7 +33,12 @@ export interface LedgerStore {
    * or position already taken (another instance got there first) rejects; SQLite then writes none of
    * them, MongoDB may keep the ones before it, which is harmless as leaves follow from the global order.
    */
-  appendLeaves(leaves: readonly LedgerLeaf[]): Promise<void>;
+  appendLeaves(leaves: readonly LedgerLeaf[], frontier: Frontier): Promise<void>;
+  /**
+   * The tree's frontier as of the last append, so a restart need not read every leaf. A cache: the
+   * writer uses it only when its size is the ledger's size (MongoDB writes it after the leaves).
+   */
+  frontier(): Promise<Frontier | null>;
   /** How many leaves there are. */
   size(): Promise<number>;
   lastLeaf(): Promise<LedgerLeaf | null>;

@@ -141,14 +141,36 @@ export function verifyConsistency(from: number, to: number, fromRoot: Hash, toRo
  * The roots of the perfect subtrees that make up a growing tree (largest first), so appending a leaf
  * and taking the root cost O(log n) rather than rehashing the whole log.
  */
+/** A compact range as stored: the perfect subtrees (left to right) of a tree of `size` leaves. */
+export interface Frontier {
+  size: number;
+  subtrees: Array<{ size: number; hash: Hash }>;
+}
+
 export class CompactRange {
-  private readonly subtrees: Array<{ size: number; hash: Hash }> = [];
+  private subtrees: Array<{ size: number; hash: Hash }> = [];
   private count = 0;
 
   static of(leaves: readonly Hash[]): CompactRange {
     const range = new CompactRange();
     for (const leaf of leaves) range.append(leaf);
     return range;
+  }
+
+  /** The range a stored frontier describes, or null if it is not one (sizes must be the set bits of `size`, largest first). */
+  static restore(frontier: Frontier): CompactRange | null {
+    const sizes = frontier.subtrees.map((t) => t.size);
+    const expected = [...frontier.size.toString(2)].flatMap((bit, i, bits) => (bit === '1' ? [2 ** (bits.length - 1 - i)] : []));
+    if (frontier.size < 0 || sizes.length !== expected.length || sizes.some((n, i) => n !== expected[i])) return null;
+    if (frontier.subtrees.some((t) => t.hash.length !== 32)) return null;
+    const range = new CompactRange();
+    range.subtrees = frontier.subtrees.map((t) => ({ size: t.size, hash: t.hash }));
+    range.count = frontier.size;
+    return range;
+  }
+
+  frontier(): Frontier {
+    return { size: this.count, subtrees: this.subtrees.map((t) => ({ ...t })) };
   }
 
   get size(): number {

@@ -1,5 +1,7 @@
 import { Binary, type Collection, type Db } from 'mongodb';
 import type { LedgerLeaf, LedgerStore, SignedTreeHead } from '../../application/ports/ledgerStore.js';
+import type { Frontier } from '../../domain/audit/merkleTree.js';
+import { decodeSubtrees, encodeSubtrees } from './frontierText.js';
 
 interface LeafDoc {
   _id: number;
@@ -26,21 +28,30 @@ const toHead = ({ _id, ...rest }: HeadDoc): SignedTreeHead => ({ size: _id, ...r
 export class MongoLedgerStore implements LedgerStore {
   private readonly leavesCollection: Collection<LeafDoc>;
   private readonly headsCollection: Collection<HeadDoc>;
+  private readonly frontierCollection: Collection<{ _id: 'frontier'; size: number; subtrees: string }>;
 
   constructor(db: Db) {
     this.leavesCollection = db.collection<LeafDoc>('ledger_leaves');
     this.headsCollection = db.collection<HeadDoc>('ledger_heads');
+    this.frontierCollection = db.collection('ledger_frontier');
   }
 
   async init(): Promise<void> {
     await this.leavesCollection.createIndex({ position: 1 }, { unique: true });
   }
 
-  async appendLeaves(leaves: readonly LedgerLeaf[]): Promise<void> {
+  async appendLeaves(leaves: readonly LedgerLeaf[], frontier: Frontier): Promise<void> {
     if (leaves.length === 0) return;
     await this.leavesCollection.insertMany(leaves.map((l) => ({
       _id: l.leafIndex, position: l.position, streamId: l.streamId, revision: l.revision, leafHash: new Binary(Buffer.from(l.leafHash)),
     })), { ordered: true });
+    // After the leaves, not with them: a frontier whose size is not the ledger's is ignored on restart.
+    await this.frontierCollection.replaceOne({ _id: 'frontier' }, { size: frontier.size, subtrees: encodeSubtrees(frontier) }, { upsert: true });
+  }
+
+  async frontier(): Promise<Frontier | null> {
+    const doc = await this.frontierCollection.findOne({ _id: 'frontier' });
+    return doc ? decodeSubtrees(doc.size, doc.subtrees) : null;
   }
 
   async size(): Promise<number> {

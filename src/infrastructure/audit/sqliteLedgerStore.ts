@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { LedgerLeaf, LedgerStore, SignedTreeHead } from '../../application/ports/ledgerStore.js';
+import type { Frontier } from '../../domain/audit/merkleTree.js';
+import { decodeSubtrees, encodeSubtrees } from './frontierText.js';
 
 interface LeafRow {
   leaf_index: number;
@@ -23,7 +25,7 @@ const toHead = (r: HeadRow): SignedTreeHead => ({ size: r.size, rootHash: r.root
 /** The ledger in the embedded profile's SQLite file: tables `ledger_leaves` and `ledger_heads`. */
 export class SqliteLedgerStore implements LedgerStore {
   private readonly statements;
-  private readonly insertAll: (leaves: readonly LedgerLeaf[]) => void;
+  private readonly insertAll: (leaves: readonly LedgerLeaf[], frontier: Frontier) => void;
 
   constructor(db: Database.Database) {
     db.exec(`
@@ -31,7 +33,8 @@ export class SqliteLedgerStore implements LedgerStore {
         leaf_index INTEGER PRIMARY KEY, position INTEGER NOT NULL UNIQUE, stream_id TEXT NOT NULL,
         revision INTEGER NOT NULL, leaf_hash BLOB NOT NULL);
       CREATE TABLE IF NOT EXISTS ledger_heads (
-        size INTEGER PRIMARY KEY, root_hash TEXT NOT NULL, signed_at TEXT NOT NULL, signature TEXT NOT NULL, public_key TEXT NOT NULL);`);
+        size INTEGER PRIMARY KEY, root_hash TEXT NOT NULL, signed_at TEXT NOT NULL, signature TEXT NOT NULL, public_key TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS ledger_frontier (id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, subtrees TEXT NOT NULL);`);
     this.statements = {
       insert: db.prepare('INSERT INTO ledger_leaves (leaf_index, position, stream_id, revision, leaf_hash) VALUES (?, ?, ?, ?, ?)'),
       size: db.prepare<[], { n: number | null }>('SELECT MAX(leaf_index) + 1 AS n FROM ledger_leaves'),
@@ -41,16 +44,25 @@ export class SqliteLedgerStore implements LedgerStore {
       recordHead: db.prepare('INSERT OR IGNORE INTO ledger_heads (size, root_hash, signed_at, signature, public_key) VALUES (?, ?, ?, ?, ?)'),
       latestHead: db.prepare<[], HeadRow>('SELECT * FROM ledger_heads ORDER BY size DESC LIMIT 1'),
       heads: db.prepare<[number, number], HeadRow>('SELECT * FROM ledger_heads WHERE size > ? ORDER BY size LIMIT ?'),
+      saveFrontier: db.prepare('INSERT INTO ledger_frontier (id, size, subtrees) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET size = excluded.size, subtrees = excluded.subtrees'),
+      frontier: db.prepare<[], { size: number; subtrees: string }>('SELECT size, subtrees FROM ledger_frontier WHERE id = 1'),
     };
-    this.insertAll = db.transaction((leaves: readonly LedgerLeaf[]) => {
+    // The frontier commits with the leaves it describes, so it is always the ledger's own.
+    this.insertAll = db.transaction((leaves: readonly LedgerLeaf[], frontier: Frontier) => {
       for (const l of leaves) this.statements.insert.run(l.leafIndex, l.position, l.streamId, l.revision, Buffer.from(l.leafHash));
+      this.statements.saveFrontier.run(frontier.size, encodeSubtrees(frontier));
     });
   }
 
   async init(): Promise<void> {}
 
-  async appendLeaves(leaves: readonly LedgerLeaf[]): Promise<void> {
-    this.insertAll(leaves);
+  async appendLeaves(leaves: readonly LedgerLeaf[], frontier: Frontier): Promise<void> {
+    this.insertAll(leaves, frontier);
+  }
+
+  async frontier(): Promise<Frontier | null> {
+    const row = this.statements.frontier.get();
+    return row ? decodeSubtrees(row.size, row.subtrees) : null;
   }
 
   async size(): Promise<number> {

@@ -54,6 +54,20 @@ describe('the Merkle tree of RFC 6962', () => {
     expect(hex([CompactRange.of(leaves(n)).root()])).toEqual(hex([naiveMth(data(n))]));
   });
 
+  it.each(SIZES)('a range of %i leaves restored from its stored frontier grows to the same roots as the full tree', (n) => {
+    const restored = CompactRange.restore(CompactRange.of(leaves(n)).frontier())!;
+    expect(restored.size).toBe(n);
+    for (const leaf of leaves(n + 5).slice(n)) restored.append(leaf);
+    expect(hex([restored.root()])).toEqual(hex([merkleRoot(leaves(n + 5))]));
+  });
+
+  it('a frontier whose subtrees do not fit its size is no frontier', () => {
+    const { subtrees } = CompactRange.of(leaves(6)).frontier();
+    expect(CompactRange.restore({ size: 7, subtrees })).toBeNull();
+    expect(CompactRange.restore({ size: 6, subtrees: [...subtrees].reverse() })).toBeNull();
+    expect(CompactRange.restore({ size: 6, subtrees: [{ ...subtrees[0], hash: new Uint8Array(3) }, subtrees[1]] })).toBeNull();
+  });
+
   it.each(SIZES)('every audit path in a tree of %i leaves is the literal one and verifies', (n) => {
     const root = merkleRoot(leaves(n));
     for (let m = 0; m < n; m += 1) {
