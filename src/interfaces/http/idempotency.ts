@@ -12,16 +12,16 @@ export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_\-:.]{1,200}$/;
  * The calls whose answers carry bearer tokens (a calendar feed's token is one too: it opens the feed)
  * or secrets (a webhook endpoint's signing secret, shown once).
  */
-const SIGN_IN_PATHS = new Set(['/api/auth/login', '/api/auth/verify-otp', '/api/doctors/me/calendar-token', '/api/admin/webhooks']);
+const SECRET_ANSWER_PATHS = new Set(['/api/auth/login', '/api/auth/verify-otp', '/api/doctors/me/calendar-token', '/api/admin/webhooks']);
 
 /**
- * Sign-in answers carry bearer tokens, which must not be stored at rest for replay (the rest of
+ * Answers carrying tokens or secrets must not be stored at rest for replay (the rest of
  * `/api/auth`, sign-up included, is replayed like any POST, as the contract promises). Multipart bodies
  * are not read before the route runs, so `idempotentUpload` covers them after the route's parser.
  */
 function eligible(req: Request): boolean {
   // Express routes ignore case and a trailing slash, so this check must too.
-  return !SIGN_IN_PATHS.has(req.path.toLowerCase().replace(/\/+$/, '')) && !req.is('multipart/form-data');
+  return !SECRET_ANSWER_PATHS.has(req.path.toLowerCase().replace(/\/+$/, '')) && !req.is('multipart/form-data');
 }
 
 /** Claims the request's key for its body's fingerprint, or answers a repeat; the first answer is kept. */
