@@ -64,16 +64,18 @@ export function caseFiles(deps: CaseFileDeps) {
     return proofs;
   }
 
-  async function collect(appointmentId: string, reader: Actor, read: ReadRequest, raw: boolean) {
-    const found = await caseEvents(deps, appointmentId, raw);
-    await deps.recordAccess({ reader, patientId: found.patientId, record: { kind: 'case_file', id: appointmentId } }, read);
+  /** A bundle needs a signed head; a read refused for want of one is no read, so it is not recorded. */
+  async function collect(appointmentId: string, reader: Actor, read: ReadRequest, options: { raw: boolean; needsHead: boolean }) {
+    const found = await caseEvents(deps, appointmentId, options.raw);
     const head = await deps.ledger.latestHead();
+    if (!head && options.needsHead) throw new Conflict('no_signed_head', 'The ledger has not signed a tree head yet; try again after the next checkpoint.');
+    await deps.recordAccess({ reader, patientId: found.patientId, record: { kind: 'case_file', id: appointmentId } }, read);
     return { ...found, head, proofs: await inclusionProofs(found.events, head) };
   }
 
   return {
     async caseFile(appointmentId: string, reader: Actor, read: ReadRequest): Promise<CaseFile> {
-      const { patientId, events, head, proofs } = await collect(appointmentId, reader, read, false);
+      const { patientId, events, head, proofs } = await collect(appointmentId, reader, read, { raw: false, needsHead: false });
       const byId = new Map(events.map((e) => [e.metadata.eventId, e]));
       const entries = events.map((e): CaseFileEntry => {
         const cause = e.metadata.causationId ? byId.get(e.metadata.causationId) : undefined;
@@ -93,10 +95,9 @@ export function caseFiles(deps: CaseFileDeps) {
 
     /** The self-contained bundle (events as stored); refused until the ledger has signed a head. */
     async bundle(appointmentId: string, reader: Actor, read: ReadRequest): Promise<CaseBundle> {
-      const { events, previousHashes, head, proofs } = await collect(appointmentId, reader, read, true);
-      if (!head) throw new Conflict('no_signed_head', 'The ledger has not signed a tree head yet; try again after the next checkpoint.');
+      const { events, previousHashes, head, proofs } = await collect(appointmentId, reader, read, { raw: true, needsHead: true });
       return buildBundle({
-        appointmentId, generatedAt: deps.clock.now().toISOString(), head, events, previousHashes, inclusions: proofs, sign: deps.sign,
+        appointmentId, generatedAt: deps.clock.now().toISOString(), head: head!, events, previousHashes, inclusions: proofs, sign: deps.sign,
       });
     },
   };

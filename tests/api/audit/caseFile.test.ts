@@ -87,7 +87,11 @@ describe('an appointment\'s case file', () => {
       const body = (await request(t.t.http).get(`/api/audit/appointments/${id}/case`).set(bearer(auditorThere)).expect(200)).body as CaseFile;
       expect(body.status).toBe('pending');
       expect(body.events.every((e) => e.included === null && e.inclusion === null)).toBe(true);
+      const recorded = async () => (await t.t.services.events.readAll()).filter((e) => e.type === 'RecordAccessed').length;
+      const before = await recorded();
       await request(t.t.http).get(`/api/audit/appointments/${id}/case?format=bundle`).set(bearer(auditorThere)).expect(409);
+      // A bundle refused for want of a signed head was not a read: nothing is recorded for it.
+      expect(await recorded()).toBe(before);
     } finally {
       await t.close();
     }
