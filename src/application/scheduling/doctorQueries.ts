@@ -34,11 +34,18 @@ export function doctorQueries(reads: ReadView) {
     async list(search: DoctorSearch): Promise<{ items: DoctorView[]; page: number; total: number }> {
       const filter: Filter = { listed: true };
       if (search.specialization) filter.specializationKey = search.specialization.toLowerCase();
-      let docs = await reads.find<DoctorDoc>(DOCTORS, filter, { sort: { name: 1 } });
-      // The read store has no text search; the directory is small enough to filter names here.
-      const q = search.q?.trim().toLowerCase();
-      if (q) docs = docs.filter((d) => d.name.toLowerCase().includes(q));
       const from = (search.page - 1) * search.limit;
+      const q = search.q?.trim().toLowerCase();
+      if (!q) {
+        // The usual listing: one page from the store, however many doctors there are.
+        const [docs, total] = await Promise.all([
+          reads.find<DoctorDoc>(DOCTORS, filter, { sort: { name: 1 }, skip: from, limit: search.limit }),
+          reads.count(DOCTORS, filter),
+        ]);
+        return { items: docs.map(toDoctorView), page: search.page, total };
+      }
+      // The read store has no text search: a name search reads the (filtered) directory and matches here.
+      const docs = (await reads.find<DoctorDoc>(DOCTORS, filter, { sort: { name: 1 } })).filter((d) => d.name.toLowerCase().includes(q));
       return { items: docs.slice(from, from + search.limit).map(toDoctorView), page: search.page, total: docs.length };
     },
     async get(doctorId: string): Promise<DoctorView | null> {
