@@ -1,14 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EventEmitter } from 'node:events';
-import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Server } from 'socket.io';
-import { io as connect, type Socket } from 'socket.io-client';
-import type { Actor } from '../../src/domain/shared/event.js';
-import { createLogger } from '../../src/infrastructure/logger.js';
+import type { Socket } from 'socket.io-client';
 import { mongoSocketAdapter, type AdapterCollection } from '../../src/interfaces/realtime/mongoSocketAdapter.js';
-import { registerSignalling } from '../../src/interfaces/realtime/signalling.js';
-import { connected, next, request } from './consultationFixture.js';
+import { next, request } from './consultationFixture.js';
+import { connectAs, signallingInstance, silentLog, type Instance } from './stubbedSignalling.js';
 
 /**
  * The MongoDB adapter's collection, in memory: every insert reaches the change streams of the other
@@ -45,42 +40,14 @@ class AdapterCollectionStandIn {
 
 const HEARTBEAT = 2;
 
-interface Instance { io: Server; http: HttpServer; url: string }
-
 describe('a join while another instance has died (rolling deploy)', () => {
   const collection = new AdapterCollectionStandIn();
-  const log = createLogger('silent');
   const instances: Instance[] = [];
   const sockets: Socket[] = [];
-  const deps = {
-    consultations: {
-      join: async (_id: string, ctx: { actor: Actor }) => ({ role: ctx.actor.role as 'patient' | 'doctor', position: 0 }),
-      leave: async () => ({ position: 0 }),
-      end: async () => ({ position: 0 }),
-    },
-    clock: { now: () => new Date() },
-    log,
-  };
-
-  async function instance(): Promise<Instance> {
-    const http = createServer();
-    const io = new Server(http);
-    io.use((socket, nextMiddleware) => {
-      const [userId, role] = String((socket.handshake.auth as { token?: string }).token).split(':');
-      socket.data.actor = { userId, role };
-      nextMiddleware();
-    });
-    io.adapter(mongoSocketAdapter(collection as unknown as AdapterCollection, log, { answersWithinMs: 200 }));
-    registerSignalling(io, deps);
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    return { io, http, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
-  }
-
-  const as = async (on: Instance, token: string) => {
-    const socket = connect(on.url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
-    sockets.push(socket);
-    return connected(socket);
-  };
+  const instance = () => signallingInstance((io) => {
+    io.adapter(mongoSocketAdapter(collection as unknown as AdapterCollection, silentLog, { answersWithinMs: 200 }));
+  });
+  const as = (on: Instance, token: string) => connectAs(on, token, sockets);
 
   beforeAll(async () => {
     instances.push(await instance(), await instance());

@@ -1,15 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { MongoClient } from 'mongodb';
-import { Server } from 'socket.io';
-import { io as connect, type Socket } from 'socket.io-client';
-import type { Actor } from '../../src/domain/shared/event.js';
-import { createLogger } from '../../src/infrastructure/logger.js';
+import type { Socket } from 'socket.io-client';
 import { useMongoSocketAdapter } from '../../src/interfaces/realtime/mongoSocketAdapter.js';
-import { registerSignalling } from '../../src/interfaces/realtime/signalling.js';
-import { connected, next, request } from './consultationFixture.js';
+import { next, request } from './consultationFixture.js';
+import { connectAs, signallingInstance, silentLog, type Instance } from './stubbedSignalling.js';
 
 /**
  * Two Socket.io instances joined by the MongoDB adapter: a patient on one and a doctor on the other
@@ -23,47 +18,12 @@ const title = url
   ? 'signalling across two API instances through the MongoDB adapter'
   : 'signalling across two API instances through the MongoDB adapter (skipped: set MONGODB_URL, a replica set, to run)';
 
-interface Instance {
-  io: Server;
-  http: HttpServer;
-  url: string;
-}
-
 suite(title, () => {
   const dbName = `hv_socketio_${randomUUID().replaceAll('-', '')}`;
   const instances: Instance[] = [];
   const sockets: Socket[] = [];
-  const log = createLogger('silent');
-  const deps = {
-    consultations: {
-      join: async (_id: string, ctx: { actor: Actor }) => ({ role: ctx.actor.role as 'patient' | 'doctor', position: 0 }),
-      leave: async () => ({ position: 0 }),
-      end: async () => ({ position: 0 }),
-    },
-    clock: { now: () => new Date() },
-    log,
-  };
-
-  async function instance(): Promise<Instance> {
-    const http = createServer();
-    const io = new Server(http);
-    // Stub handshake: the token is `userId:role`.
-    io.use((socket, nextMiddleware) => {
-      const [userId, role] = String((socket.handshake.auth as { token?: string }).token).split(':');
-      socket.data.actor = { userId, role };
-      nextMiddleware();
-    });
-    useMongoSocketAdapter(io, http, url!, dbName, log);
-    registerSignalling(io, deps);
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    return { io, http, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
-  }
-
-  const as = async (on: Instance, token: string) => {
-    const socket = connect(on.url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
-    sockets.push(socket);
-    return connected(socket);
-  };
+  const instance = () => signallingInstance((io, http) => useMongoSocketAdapter(io, http, url!, dbName, silentLog));
+  const as = (on: Instance, token: string) => connectAs(on, token, sockets);
 
   beforeAll(async () => {
     instances.push(await instance(), await instance());
