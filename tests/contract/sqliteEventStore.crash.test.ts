@@ -14,7 +14,8 @@ interface Acknowledged {
 }
 
 const FIXTURE = join(process.cwd(), 'tests/contract/fixtures/appendLoop.ts');
-const START_TIMEOUT_MS = 20_000;
+// Generous: on a loaded CI runner two cold tsx starts have taken over 20 s.
+const START_TIMEOUT_MS = 60_000;
 const RUN_MS = 1_500;
 
 /** Starts a writer and collects every append it acknowledged on stdout. */
@@ -33,16 +34,22 @@ function startWriter(file: string, name: string) {
     for (const line of lines) if (line) acknowledged.push(JSON.parse(line) as Acknowledged);
   });
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  let outcome: NodeJS.Signals | number | null | undefined;
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) => {
-    child.on('exit', (code, signal) => resolve(signal ?? code));
+    child.on('exit', (code, signal) => {
+      outcome = signal ?? code;
+      resolve(outcome);
+    });
   });
-  return { child, acknowledged, exited, stderr: () => stderr };
+  return { child, acknowledged, exited, hasExited: () => outcome !== undefined, stderr: () => stderr };
 }
 
-async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
+/** Waits for `condition`, giving up at the deadline or as soon as `hopeless`; `state` is read only then. */
+async function until(condition: () => boolean, hopeless: () => boolean, ms: number, state: () => string): Promise<void> {
   const deadline = Date.now() + ms;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (hopeless()) throw new Error(`gave up early: ${state()}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${state()}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -62,8 +69,9 @@ describe('SqliteEventStore crash safety (synchronous=FULL)', () => {
     const writers = [startWriter(file, 'a'), startWriter(file, 'b')];
     children.push(...writers.map((w) => w.child));
 
-    await until(() => writers.every((w) => w.acknowledged.length > 0), START_TIMEOUT_MS,
-      `both writers to acknowledge an append (stderr: ${writers.map((w) => w.stderr()).join(' | ')})`);
+    // A writer that died says why on stderr, so that is read when the wait fails, not when it starts.
+    await until(() => writers.every((w) => w.acknowledged.length > 0), () => writers.some((w) => w.hasExited()), START_TIMEOUT_MS,
+      () => writers.map((w, i) => `writer ${i}: ${w.acknowledged.length} acknowledged, stderr: ${w.stderr() || '(none)'}`).join(' | '));
     await new Promise((resolve) => setTimeout(resolve, RUN_MS));
     for (const w of writers) w.child.kill('SIGKILL');
     const outcomes = await Promise.all(writers.map((w) => w.exited));
