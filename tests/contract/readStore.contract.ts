@@ -192,6 +192,71 @@ export function readStoreContract(name: string, factory: ReadStoreFactory): void
       });
     });
 
+    describe('substring search ($contains)', () => {
+      beforeEach(async () => {
+        await store.apply([
+          set('c1', { name: 'Dr Asha RAO', rank: 1, owner: { name: 'Vikram' } }),
+          set('c2', { name: 'asha_k 100%', rank: 2 }),
+          set('c3', { name: 'A.S. (x*) \\ [y] a|b +?{2}', rank: 3 }),
+          set('c4', { name: 42, label: true }),
+          set('c5', { name: null }),
+          set('c6', { name: 'Émile Ärzt' }),
+          set('c7', { rank: 7 }),
+        ], 1);
+      });
+
+      const cases: Array<[string, Filter, string[]]> = [
+        ['matches a substring whatever the case of ASCII letters', { name: { $contains: 'aSHa' } }, ['c1', 'c2']],
+        ['matches at the end and across a space', { name: { $contains: 'a rao' } }, ['c1']],
+        ['matches only string fields, not a number holding the digits', { name: { $contains: '42' } }, []],
+        ['does not match a boolean (SQLite reads true as 1)', { label: { $contains: '1' } }, []],
+        ['does not match null or missing fields', { name: { $contains: 'null' } }, []],
+        ['treats % literally (no LIKE wildcard)', { name: { $contains: '%' } }, ['c2']],
+        ['treats _ literally (no LIKE wildcard)', { name: { $contains: 'a_' } }, ['c2']],
+        ['a lone _ matches only an underscore', { name: { $contains: '_' } }, ['c2']],
+        ['a lone . matches only a dot (no regex wildcard)', { name: { $contains: '.' } }, ['c3']],
+        ['.* is text, not "anything"', { name: { $contains: '.*' } }, []],
+        ['treats * and parentheses literally', { name: { $contains: '(x*)' } }, ['c3']],
+        ['treats a backslash literally', { name: { $contains: ') \\ [' } }, ['c3']],
+        ['a bracket expression is text, not a character class', { name: { $contains: '[ad]' } }, []],
+        ['treats |, +, ? and braces literally', { name: { $contains: 'a|b +?{2}' } }, ['c3']],
+        ['^ is text, not an anchor', { name: { $contains: '^dr' } }, []],
+        ['$ is text, not an anchor', { name: { $contains: 'rao$' } }, []],
+        ['non-ASCII letters match as written, the ASCII ones beside them in either case', { name: { $contains: 'ÉMILE ÄRZT' } }, ['c6']],
+        ['non-ASCII letters are not case-folded', { name: { $contains: 'émile' } }, []],
+        ['on a dotted path', { 'owner.name': { $contains: 'KRAM' } }, ['c1']],
+        ['on the id', { id: { $contains: 'C2' } }, ['c2']],
+        ['ANDed with other conditions', { name: { $contains: 'asha' }, rank: { $gt: 1 } }, ['c2']],
+      ];
+
+      it.each(cases)('%s', async (_, filter, expected) => {
+        expect(ids(await store.find('items', filter))).toEqual(expected);
+        expect(await store.count('items', filter)).toBe(expected.length);
+      });
+
+      it('sorts and pages the matches, and counts all of them', async () => {
+        await store.apply(['Ben Match', 'Ann match', 'Dev MATCH', 'Cy no'].map((name, i) => set(`m${i}`, { name })), 2);
+        const filter: Filter = { name: { $contains: 'match' } };
+        const page = (skip: number) => store.find('items', filter, { sort: { name: 1 }, skip, limit: 2 });
+        expect((await page(0)).map((d) => d.name)).toEqual(['Ann match', 'Ben Match']);
+        expect((await page(2)).map((d) => d.name)).toEqual(['Dev MATCH']);
+        expect(await store.count('items', filter)).toBe(3);
+      });
+
+      it.each<[string, unknown]>([
+        ['an empty text', ''],
+        ['a number', 4],
+        ['null', null],
+        ['an array', ['asha']],
+        ['an operator object', { $regex: '.*' }],
+        ['a text of more than 256 characters', 'a'.repeat(257)],
+      ])('rejects %s as the text to look for', async (_, text) => {
+        const filter = { name: { $contains: text } } as unknown as Filter;
+        await expect(store.find('items', filter)).rejects.toBeInstanceOf(InvalidQuery);
+        await expect(store.count('items', filter)).rejects.toBeInstanceOf(InvalidQuery);
+      });
+    });
+
     describe('sort and paging', () => {
       beforeEach(async () => {
         await store.apply(seed, 1);

@@ -2,7 +2,8 @@ import { Invalid } from '../../domain/shared/errors.js';
 
 /**
  * The read store port: JSON documents in named collections, written only by projections.
- * The filter language is a strict subset of MongoDB's, so the Mongo adapter passes it through.
+ * The filter language is modelled on MongoDB's (plus `$contains`, which the Mongo adapter turns into
+ * an escaped regex); adapters rebuild it from a validated form rather than forwarding it.
  *
  * Semantics every adapter keeps (checked by tests/contract/readStore.contract.ts):
  * - Names: collections match /^[A-Za-z][A-Za-z0-9_]{0,62}$/; field paths are dot-separated segments
@@ -13,6 +14,11 @@ import { Invalid } from '../../domain/shared/errors.js';
  * - Equality and `$in` are type-strict (`true` does not match `1`, `'5'` does not match `5`).
  *   `null` matches a null or missing field, and `$ne: v` matches missing fields too (as in MongoDB).
  * - `$gt/$gte/$lt/$lte` take a number or a string and only match fields of that type.
+ * - `$contains: text` matches string fields holding `text` as a substring, case-insensitively for
+ *   ASCII letters only (SQLite's lower() folds A-Z alone, so `É` does not match `é`: every adapter
+ *   folds the same). The text is a literal: `%`, `_`, `\`, `.`, `*` and the like mean themselves.
+ *   It must be a non-empty string of at most 256 characters. No index serves it: it scans what the
+ *   other conditions leave.
  * - Arrays are stored and returned, but filtering on array contents is not part of the language.
  * - Sorting: missing/null first ascending; mixing types in one sorted field is unspecified.
  *   `id` ascending is always the final tie-breaker, so paging with skip/limit is stable.
@@ -28,6 +34,7 @@ export type FieldCondition =
   | Scalar
   | { $in: Scalar[] }
   | { $ne: Scalar }
+  | { $contains: string }
   | { $gt?: Scalar; $gte?: Scalar; $lt?: Scalar; $lte?: Scalar };
 
 /** Top-level or dotted field paths; all conditions are ANDed. */

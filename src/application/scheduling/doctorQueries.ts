@@ -23,7 +23,7 @@ export function toDoctorView(doc: DoctorDoc): DoctorView {
 
 export interface DoctorSearch {
   specialization?: string;
-  /** Case-insensitive text in the doctor's name. */
+  /** Text in the doctor's name, taken literally; ASCII letters match either case (the read store's `$contains`). */
   q?: string;
   page: number;
   limit: number;
@@ -34,19 +34,14 @@ export function doctorQueries(reads: ReadView) {
     async list(search: DoctorSearch): Promise<{ items: DoctorView[]; page: number; total: number }> {
       const filter: Filter = { listed: true };
       if (search.specialization) filter.specializationKey = search.specialization.toLowerCase();
-      const from = (search.page - 1) * search.limit;
-      const q = search.q?.trim().toLowerCase();
-      if (!q) {
-        // The usual listing: one page from the store, however many doctors there are.
-        const [docs, total] = await Promise.all([
-          reads.find<DoctorDoc>(DOCTORS, filter, { sort: { name: 1 }, skip: from, limit: search.limit }),
-          reads.count(DOCTORS, filter),
-        ]);
-        return { items: docs.map(toDoctorView), page: search.page, total };
-      }
-      // The read store has no text search: a name search reads the (filtered) directory and matches here.
-      const docs = (await reads.find<DoctorDoc>(DOCTORS, filter, { sort: { name: 1 } })).filter((d) => d.name.toLowerCase().includes(q));
-      return { items: docs.slice(from, from + search.limit).map(toDoctorView), page: search.page, total: docs.length };
+      const q = search.q?.trim();
+      if (q) filter.name = { $contains: q };
+      // One page from the store and a count, however many doctors there are or match.
+      const [docs, total] = await Promise.all([
+        reads.find<DoctorDoc>(DOCTORS, filter, { sort: { name: 1 }, skip: (search.page - 1) * search.limit, limit: search.limit }),
+        reads.count(DOCTORS, filter),
+      ]);
+      return { items: docs.map(toDoctorView), page: search.page, total };
     },
     async get(doctorId: string): Promise<DoctorView | null> {
       const doc = await reads.get<DoctorDoc>(DOCTORS, doctorId);

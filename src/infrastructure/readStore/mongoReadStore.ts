@@ -25,15 +25,32 @@ function mongoPath(path: string): string {
   return path === 'id' ? '_id' : path;
 }
 
+const ASCII_LETTER = /^[A-Za-z]$/;
+const ASCII_PUNCTUATION = /^[!-/:-@[-`{-~]$/;
+
 /**
- * Validated filters are rebuilt rather than forwarded: the language is a MongoDB subset, but only
- * what the validator understood reaches the server (no `$where`, no operator smuggled in a value).
+ * `$contains` as a regex that folds exactly what SQLite's lower() folds: an ASCII letter matches
+ * either case (`[aA]`; the `i` option would also fold `É` and `é`). Every ASCII punctuation mark is
+ * escaped, so none is a metacharacter, and NUL becomes `\x00`, which a pattern cannot hold.
+ */
+function containsPattern(text: string): string {
+  return Array.from(text, (ch) => {
+    if (ASCII_LETTER.test(ch)) return `[${ch.toLowerCase()}${ch.toUpperCase()}]`;
+    if (ASCII_PUNCTUATION.test(ch)) return `\\${ch}`;
+    return ch === '\0' ? '\\x00' : ch;
+  }).join('');
+}
+
+/**
+ * Validated filters are rebuilt rather than forwarded: only what the validator understood reaches
+ * the server (no `$where`, no operator smuggled in a value).
  */
 function toMongoFilter(filter: Filter | undefined): MongoFilter<StoredDocument> {
   const query: Record<string, Record<string, unknown>> = {};
   for (const c of parseFilter(filter)) {
     const path = mongoPath(c.path);
-    query[path] = { ...query[path], [c.op]: c.value };
+    const condition = c.op === '$contains' ? { $regex: containsPattern(c.value) } : { [c.op]: c.value };
+    query[path] = { ...query[path], ...condition };
   }
   return query as MongoFilter<StoredDocument>;
 }

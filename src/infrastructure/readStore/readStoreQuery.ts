@@ -10,6 +10,8 @@ const FIELD_SEGMENT = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const MAX_PATH_SEGMENTS = 8;
 const RESERVED_FIELDS = new Set(['_id', '_position', '__proto__']);
 const MAX_ID_LENGTH = 512;
+/** Bounds the text of `$contains`, which MongoDB receives as a regex several times its length. */
+const MAX_CONTAINS_LENGTH = 256;
 
 export type ComparisonOperator = '$gt' | '$gte' | '$lt' | '$lte';
 
@@ -17,6 +19,7 @@ export type ComparisonOperator = '$gt' | '$gte' | '$lt' | '$lte';
 export type Condition =
   | { path: string; op: '$eq' | '$ne'; value: Scalar }
   | { path: string; op: '$in'; value: Scalar[] }
+  | { path: string; op: '$contains'; value: string }
   | { path: string; op: ComparisonOperator; value: string | number };
 
 export interface SortKey {
@@ -102,13 +105,19 @@ function conditionsFor(path: string, condition: unknown): Condition[] {
       if (!Array.isArray(value)) throw new InvalidQuery(`${path} $in: expected an array`);
       return { path, op, value: value.map((v) => scalar(path, op, v)) };
     }
+    if (op === '$contains') {
+      if (typeof value !== 'string' || value.length === 0 || value.length > MAX_CONTAINS_LENGTH) {
+        throw new InvalidQuery(`${path} $contains: expected a non-empty string of at most ${MAX_CONTAINS_LENGTH} characters`);
+      }
+      return { path, op, value };
+    }
     if (COMPARISONS.includes(op)) {
       if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) {
         return { path, op: op as ComparisonOperator, value };
       }
       throw new InvalidQuery(`${path} ${op}: expected a string or a finite number`);
     }
-    throw new InvalidQuery(`${path}: unsupported operator ${JSON.stringify(op)} (use $in, $ne, $gt, $gte, $lt, $lte)`);
+    throw new InvalidQuery(`${path}: unsupported operator ${JSON.stringify(op)} (use $in, $ne, $contains, $gt, $gte, $lt, $lte)`);
   });
 }
 

@@ -216,6 +216,10 @@ function condition(c: Condition, params: Array<string | number>): string {
       return c.value === null ? `${valueOf(c.path)} IS NOT NULL` : `NOT COALESCE(${equals(c.path, c.value, params)}, 0)`;
     case '$in':
       return oneOf(c.path, c.value, params);
+    case '$contains':
+      // instr() takes the text literally (no LIKE wildcards to escape); lower() folds ASCII only, as the port says.
+      params.push(c.value);
+      return `(instr(lower(${valueOf(c.path)}), lower(?)) > 0 AND ${typeGuard(c.path, c.value)})`;
     default:
       params.push(c.value);
       return `(${valueOf(c.path)} ${COMPARISON_SQL[c.op]} ? AND ${typeGuard(c.path, c.value)})`;

@@ -101,3 +101,34 @@ describe('doctors and slots', () => {
     expect(res.body.code).toBe('slot_in_use');
   });
 });
+
+describe('searching doctors by name', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    for (const name of ['Meera Joshi', 'Anil Meera', 'meera nair', 'Ravi 100% Kumar', 'Ravi_K', 'Ravindra Sen']) {
+      await givenUser(t, { role: 'doctor', name });
+    }
+    await t.services.projections.waitFor(await t.services.events.headPosition());
+  });
+  afterAll(async () => { await t.close(); });
+
+  const names = (body: { items: Array<{ name: string }> }) => body.items.map((d) => d.name);
+
+  it('pages through the doctors whose name holds the text, in any letter case', async () => {
+    const first = await request(t.http).get('/api/doctors').query({ q: 'MEERA', limit: 2 }).expect(200);
+    expect({ names: names(first.body), page: first.body.page, total: first.body.total }).toEqual({ names: ['Anil Meera', 'Meera Joshi'], page: 1, total: 3 });
+    const second = await request(t.http).get('/api/doctors').query({ q: 'MEERA', limit: 2, page: 2 }).expect(200);
+    expect({ names: names(second.body), page: second.body.page, total: second.body.total }).toEqual({ names: ['meera nair'], page: 2, total: 3 });
+  });
+
+  it.each([
+    ['%', ['Ravi 100% Kumar']],
+    ['i_', ['Ravi_K']],
+    ['.*', []],
+  ])('finds %j only in names that hold it', async (q, expected) => {
+    const res = await request(t.http).get('/api/doctors').query({ q }).expect(200);
+    expect({ names: names(res.body), total: res.body.total }).toEqual({ names: expected, total: expected.length });
+  });
+});
