@@ -172,7 +172,7 @@ export async function buildServices(config: Config, overrides: Overrides = {}) {
     return key;
   }));
   const handlerDeps: HandlerDeps = {
-    events, clock, ids, onConflict: metrics.conflict, snapshots: stores.snapshots,
+    events, clock, ids, onConflict: metrics.conflict, snapshots: stores.snapshots, personalData: personalDataKeys,
     onSnapshotFailed: (streamId, error) => log.warn({ err: error, streamId }, 'snapshot could not be read or saved; the command went on without it'),
   };
   const modules: ContextModule[] = [];

@@ -3,6 +3,7 @@ import { Conflict } from '../../domain/shared/errors.js';
 import type { Actor, Decider, DomainEvent } from '../../domain/shared/event.js';
 import type { Clock } from '../ports/clock.js';
 import type { Ids } from '../ports/ids.js';
+import type { PersonalDataKeys } from '../ports/personalDataKeys.js';
 import type { SnapshotStore } from '../ports/snapshotStore.js';
 import {
   ConcurrencyError, type AppendResult, type EventStore, type EventToAppend, type ExpectedRevision, type RecordedEvent,
@@ -27,6 +28,8 @@ export interface HandlerDeps {
   onConflict?: (streamId: string) => void;
   /** Snapshots of the streams whose deciders opt in (`Decider.snapshot`); absent, every command reads its whole stream. */
   snapshots?: SnapshotStore;
+  /** Seals snapshots of states holding personal data; absent, those streams are read whole (see `SnapshotDeps`). */
+  personalData?: PersonalDataKeys;
   /** A snapshot could not be read or saved (the command went on without it); for the log. */
   onSnapshotFailed?: (streamId: string, error: unknown) => void;
 }

@@ -1,6 +1,8 @@
 import type { Decider, DomainEvent, SnapshotPolicy } from '../../domain/shared/event.js';
 import type { EventStore, RecordedEvent } from '../ports/eventStore.js';
+import type { PersonalDataKeys } from '../ports/personalDataKeys.js';
 import type { Snapshot, SnapshotStore } from '../ports/snapshotStore.js';
+import { isSealed, seal, unseal } from '../personalData/fieldCipher.js';
 
 /** A stream as a command sees it: the folded state and the events read to get there. */
 export interface LoadedStream<S> {
@@ -16,6 +18,11 @@ export interface LoadedStream<S> {
 export interface SnapshotDeps {
   events: EventStore;
   snapshots?: SnapshotStore;
+  /**
+   * Seals the snapshots of states holding personal data (`SnapshotPolicy.owner`) with their owner's
+   * key; absent, such streams are never snapshotted.
+   */
+  personalData?: PersonalDataKeys;
   /** A snapshot that could not be read or saved: the command goes on without it. */
   onSnapshotFailed?: (streamId: string, error: unknown) => void;
 }
@@ -31,6 +38,8 @@ export function foldHistory<S, E extends DomainEvent>(decider: Decider<S, E>, hi
  * event there has the snapshot's event id); anything else (another schema, a snapshot ahead of a
  * restored stream, a garbled row) is ignored and the whole stream is read. With an Idempotency-Key,
  * `every` events before the snapshot are read too, so a retried command still finds its own events.
+ * A personal snapshot that cannot be opened (its owner's key erased) is ignored the same way: the
+ * full read then shows the person as forgotten, as their events do.
  */
 export async function loadStream<S, E extends DomainEvent>(
   deps: SnapshotDeps, streamId: string, decider: Decider<S, E>, withRetryWindow: boolean,
@@ -49,16 +58,41 @@ export async function loadStream<S, E extends DomainEvent>(
   return { state, revision: history[history.length - 1].revision, history, snapshotRevision: snapshot.revision };
 }
 
-async function usableSnapshot(store: SnapshotStore, deps: SnapshotDeps, streamId: string, policy: SnapshotPolicy): Promise<Snapshot | null> {
+async function usableSnapshot<S>(store: SnapshotStore, deps: SnapshotDeps, streamId: string, policy: SnapshotPolicy<S>): Promise<Snapshot | null> {
   try {
     const snapshot = await store.load(streamId);
     const wellFormed = snapshot !== null && snapshot.schema === policy.schema && Number.isInteger(snapshot.revision)
       && snapshot.revision >= 0 && typeof snapshot.eventId === 'string' && typeof snapshot.state === 'object' && snapshot.state !== null;
-    return wellFormed ? snapshot : null;
+    if (!wellFormed) return null;
+    if (!policy.owner) return snapshot;
+    const state = await opened(deps, snapshot);
+    return typeof state === 'object' && state !== null ? { ...snapshot, state } : null;
   } catch (error) {
     deps.onSnapshotFailed?.(streamId, error);
     return null;
   }
+}
+
+/**
+ * A personal snapshot's state is sealed as one field under the snapshot's event id: the AAD binds it
+ * to that event (which `loadStream` checks is in this stream), so it cannot be passed off as another's.
+ */
+const SNAPSHOT_PATH = 'snapshot';
+
+/** The state of a personal snapshot, or undefined when it cannot be opened (no key, erased, damaged, not sealed). */
+async function opened(deps: SnapshotDeps, snapshot: Snapshot): Promise<unknown> {
+  if (!deps.personalData || !isSealed(snapshot.state)) return undefined;
+  const keys = await deps.personalData.keysOf([snapshot.state.by]);
+  return unseal(keys.get(snapshot.state.by), snapshot.state, snapshot.eventId);
+}
+
+/** The state as it may be stored: sealed when it holds someone's personal data; null when it may not be stored (no key). */
+async function storable<S>(deps: SnapshotDeps, policy: SnapshotPolicy<S>, state: S, eventId: string): Promise<unknown> {
+  if (!policy.owner) return state;
+  const owner = policy.owner(state);
+  if (owner === null || !deps.personalData) return null;
+  const key = await deps.personalData.keyFor(owner);
+  return key ? seal(key, owner, eventId, SNAPSHOT_PATH, state) : null;
 }
 
 /**
@@ -67,13 +101,14 @@ async function usableSnapshot(store: SnapshotStore, deps: SnapshotDeps, streamId
  * answers an older revision, where `after.state` does not belong. Never throws.
  */
 export async function saveSnapshotIfDue<S>(
-  deps: SnapshotDeps, streamId: string, policy: SnapshotPolicy | undefined,
+  deps: SnapshotDeps, streamId: string, policy: SnapshotPolicy<S> | undefined,
   before: LoadedStream<S>, after: { state: S; revision: number; eventId: string }, appendedCount: number,
 ): Promise<void> {
   if (!policy || !deps.snapshots || after.revision !== before.revision + appendedCount) return;
   if (after.revision - before.snapshotRevision < policy.every) return;
   try {
-    await deps.snapshots.save(streamId, { revision: after.revision, eventId: after.eventId, schema: policy.schema, state: after.state });
+    const state = await storable(deps, policy, after.state, after.eventId);
+    if (state !== null) await deps.snapshots.save(streamId, { revision: after.revision, eventId: after.eventId, schema: policy.schema, state });
   } catch (error) {
     deps.onSnapshotFailed?.(streamId, error);
   }

@@ -1,8 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
 import { fold } from '../../domain/shared/event.js';
 import { emailClaimDecider, normaliseEmail, type EmailClaim, type EmailClaimEvent } from '../../domain/identity/emailClaim.js';
-import { userDecider, type RegisteredUser, type UserEvent } from '../../domain/identity/user.js';
-import type { HandlerDeps } from '../eventSourcing/commandHandler.js';
+import { userDecider, type RegisteredUser } from '../../domain/identity/user.js';
+import { loadStream, type SnapshotDeps } from '../eventSourcing/snapshots.js';
 import type { EventStore } from '../ports/eventStore.js';
 
 export const userStream = (userId: string): string => `user-${userId}`;
@@ -24,7 +24,7 @@ export const legacyEmailStream = (email: string): string =>
 export const EMAIL_LOOKUP_KEY_OWNER = 'system:email-lookup';
 
 export interface EmailLookup {
-  handler: Pick<HandlerDeps, 'events'>;
+  handler: SnapshotDeps;
   /** The secret naming claim streams; the same for the life of the store. */
   emailLookupKey(): Promise<Buffer>;
 }
@@ -66,8 +66,7 @@ export interface LoadedAccount {
 export async function loadAccountByEmail(deps: EmailLookup, email: string): Promise<LoadedAccount | null> {
   const { claim } = await findEmailClaim(deps, email);
   if (claim.status !== 'claimed') return null;
-  const history = await deps.handler.events.readStream(userStream(claim.userId));
-  const user = fold(userDecider, history as unknown as UserEvent[]);
+  const { state: user, history } = await loadStream(deps.handler, userStream(claim.userId), userDecider, false);
   if (user.status !== 'registered' || user.erasedAt !== null) return null;
   return { user, position: history[history.length - 1].position };
 }

@@ -2,8 +2,9 @@ import type { Urgency } from '../../domain/reports/labFindings.js';
 import { answerQuestion, ensureAnswerable, reportDecider, reportStream, type ReportEvent } from '../../domain/reports/report.js';
 import { triageReply, triageSymptoms, withDisclaimer } from '../../domain/reports/symptomTriage.js';
 import { DomainError, Forbidden, NotFound } from '../../domain/shared/errors.js';
-import { fold } from '../../domain/shared/event.js';
 import { handle, type CommandContext } from '../eventSourcing/commandHandler.js';
+import { loadStream } from '../eventSourcing/snapshots.js';
+import type { EventStore } from '../ports/eventStore.js';
 import { AnalysisError, type ChatAnswer, type ChatContext, type ChatTurn } from '../ports/reportAnalyzer.js';
 import { accessTo } from './reportAccess.js';
 import type { ReportsDeps } from './reportsDeps.js';
@@ -29,6 +30,21 @@ function withSafetyFloor(answer: ChatAnswer, userTurns: readonly string[]): Chat
   };
 }
 
+/**
+ * The last questions about a report with their answers, oldest first. Once a report is analysed (it
+ * must be, to be asked about) questions are all its stream records, so its last events are the last turns.
+ */
+async function recentTurns(events: EventStore, stream: string): Promise<ChatTurn[]> {
+  const latest = await events.readStream(stream, { direction: 'backwards', maxCount: REPORT_HISTORY_TURNS });
+  return latest
+    .filter((e) => e.type === 'ReportQuestionAnswered')
+    .reverse()
+    .flatMap((e): ChatTurn[] => {
+      const { question, reply } = e.data as Extract<ReportEvent, { type: 'ReportQuestionAnswered' }>['data'];
+      return [{ role: 'user', content: question }, { role: 'assistant', content: reply }];
+    });
+}
+
 async function ask(deps: ReportsDeps, context: ChatContext | null, message: string, history: readonly ChatTurn[]): Promise<ChatAnswer> {
   try {
     return await deps.analyzer.chat(context, message, history);
@@ -49,23 +65,15 @@ export const chatbot = (deps: ReportsDeps) =>
 export const askAboutReport = (deps: ReportsDeps) =>
   async (reportId: string, message: string, ctx: CommandContext): Promise<{ reply: string; urgency: Urgency }> => {
     const stream = reportStream(reportId);
-    const events = (await deps.handler.events.readStream(stream)) as unknown as ReportEvent[];
-    const report = fold(reportDecider, events);
+    const { state: report } = await loadStream(deps.handler, stream, reportDecider, false);
     if (report.status === 'none') throw new NotFound('Report', reportId);
     const access = await accessTo(deps.reads, ctx.actor, report);
     if (access === 'none') throw new NotFound('Report', reportId);
     if (access !== 'owner') throw new Forbidden('read_only', 'Only the patient can ask questions about this report.');
     ensureAnswerable(report, reportId);
 
-    const uploaded = events.find((e): e is Extract<ReportEvent, { type: 'ReportUploaded' }> => e.type === 'ReportUploaded');
-    const history = events
-      .filter((e): e is Extract<ReportEvent, { type: 'ReportQuestionAnswered' }> => e.type === 'ReportQuestionAnswered')
-      .slice(-REPORT_HISTORY_TURNS)
-      .flatMap((e): ChatTurn[] => [{ role: 'user', content: e.data.question }, { role: 'assistant', content: e.data.reply }]);
-    const answer = withSafetyFloor(
-      await ask(deps, { title: uploaded?.data.title ?? 'Medical report', analysis: report.analysis }, message, history),
-      [message],
-    );
+    const history = await recentTurns(deps.handler.events, stream);
+    const answer = withSafetyFloor(await ask(deps, { title: report.title, analysis: report.analysis }, message, history), [message]);
     await handle(deps.handler, stream, reportDecider, (r) => answerQuestion(r, {
       reportId, question: message, reply: answer.reply, urgency: answer.urgency, now: deps.handler.clock.now().toISOString(),
     }), ctx);

@@ -122,7 +122,15 @@ function spend(code: PendingCode | null, purpose: CodePurpose): PendingCode | nu
   return code && code.purpose === purpose ? { ...code, spent: true } : code;
 }
 
-export const userDecider: Decider<User, UserEvent> = { initialState: initialUser, evolve };
+/**
+ * Every code sent, every wrong code and every profile edit adds to an account's stream, which every
+ * sign-in reads: commands fold from a snapshot, sealed with the account holder's key (the state holds
+ * their name, e-mail and password hash). Bump `schema` whenever `User` or `evolve` changes.
+ */
+export const userDecider: Decider<User, UserEvent> = {
+  initialState: initialUser, evolve,
+  snapshot: { every: 100, schema: 1, owner: (user) => (user.status === 'registered' ? user.userId : null) },
+};
 
 export interface Register {
   userId: string;

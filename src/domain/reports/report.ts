@@ -21,6 +21,7 @@ export type ReportEvent =
 interface Uploaded {
   reportId: string;
   patientId: string;
+  title: string;
   mimeType: ReportMimeType;
   storageKey: string;
 }
@@ -36,8 +37,8 @@ export const initialReport: Report = { status: 'none' };
 export function evolve(report: Report, event: ReportEvent): Report {
   switch (event.type) {
     case 'ReportUploaded': {
-      const { reportId, patientId, mimeType, storageKey } = event.data;
-      return { status: 'analyzing', reportId, patientId, mimeType, storageKey };
+      const { reportId, patientId, title, mimeType, storageKey } = event.data;
+      return { status: 'analyzing', reportId, patientId, title, mimeType, storageKey };
     }
     case 'ReportAnalysisRequested':
       return report.status === 'none' ? report : { ...base(report), status: 'analyzing' };
@@ -54,11 +55,19 @@ export function evolve(report: Report, event: ReportEvent): Report {
 }
 
 function base(report: Exclude<Report, { status: 'none' }>): Uploaded {
-  const { reportId, patientId, mimeType, storageKey } = report;
-  return { reportId, patientId, mimeType, storageKey };
+  const { reportId, patientId, title, mimeType, storageKey } = report;
+  return { reportId, patientId, title, mimeType, storageKey };
 }
 
-export const reportDecider: Decider<Report, ReportEvent> = { initialState: initialReport, evolve };
+/**
+ * Every question asked about a report is recorded on its stream: commands fold from a snapshot,
+ * sealed with the patient's key (the state holds the title and the analysis). Bump `schema` whenever
+ * `Report` or `evolve` changes.
+ */
+export const reportDecider: Decider<Report, ReportEvent> = {
+  initialState: initialReport, evolve,
+  snapshot: { every: 100, schema: 1, owner: (report) => (report.status === 'none' ? null : report.patientId) },
+};
 
 export class ReportAnalyzing extends DomainError {
   constructor(reportId: string) {

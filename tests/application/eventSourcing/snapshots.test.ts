@@ -1,9 +1,14 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import { handle, type CommandContext, type HandlerDeps } from '../../../src/application/eventSourcing/commandHandler.js';
+import { loadStream } from '../../../src/application/eventSourcing/snapshots.js';
+import { isSealed } from '../../../src/application/personalData/fieldCipher.js';
+import { PersonalDataEventStore } from '../../../src/application/personalData/personalDataEventStore.js';
+import { personalDataRules } from '../../../src/application/personalData/personalDataRules.js';
 import type { EventStore, RecordedEvent } from '../../../src/application/ports/eventStore.js';
 import type { Snapshot, SnapshotStore } from '../../../src/application/ports/snapshotStore.js';
 import { fold } from '../../../src/domain/shared/event.js';
+import { issueCode, register, userDecider, type User, type UserEvent } from '../../../src/domain/identity/user.js';
 import {
   consultationDecider, joinConsultation, leaveConsultation, type AppointmentSnapshot,
 } from '../../../src/domain/consultations/consultation.js';
@@ -12,6 +17,7 @@ import {
 } from '../../../src/domain/wallet/wallet.js';
 import { SqliteEventStore } from '../../../src/infrastructure/eventStore/sqliteEventStore.js';
 import { openDatabase } from '../../../src/infrastructure/sqlite/openDatabase.js';
+import { SqlitePersonalDataKeys } from '../../../src/infrastructure/personalData/sqlitePersonalDataKeys.js';
 import { FakeClock } from '../../support/fakeClock.js';
 
 const STREAM = 'wallet-u-1';
@@ -245,5 +251,113 @@ describe('a consultation room', () => {
     expect(Math.max(...w.events.reads)).toBeLessThanOrEqual(every);
     expect(joined.state).toEqual(fold(consultationDecider, (await w.store.readStream(stream)) as never));
     expect(joined.state).toMatchObject({ status: 'active', present: ['doctor'], seen: ['patient', 'doctor'] });
+  });
+});
+
+describe('a snapshot of someone\'s personal data (an account)', () => {
+  const userId = 'u-7';
+  const stream = `user-${userId}`;
+  const person = { name: 'Asha Kulkarni', email: 'asha.kulkarni@example.test', passwordHash: '$2b$04$secret-password-hash' };
+  const every = userDecider.snapshot!.every;
+
+  /** The service's layering: personal fields sealed by the event store, keys in the same database. */
+  function personalWorld(options: { keyStore: boolean }) {
+    const db = openDatabase(':memory:');
+    const store = new SqliteEventStore(db);
+    const keys = new SqlitePersonalDataKeys(db);
+    const events = counting(new PersonalDataEventStore(store, keys, personalDataRules));
+    const snapshots = new FakeSnapshots();
+    const clock = new FakeClock('2030-01-01T00:00:00Z');
+    const deps: HandlerDeps = {
+      events, clock, ids: { next: () => `id-${(sequence += 1)}` }, snapshots, personalData: options.keyStore ? keys : undefined, onSnapshotFailed: jest.fn(),
+    };
+    return { deps, events, keys, snapshots, clock };
+  }
+
+  type World = ReturnType<typeof personalWorld>;
+
+  async function registered(w: World): Promise<void> {
+    await handle(w.deps, stream, userDecider, (u) => register(u, { userId, ...person, role: 'patient', avatarUrl: null, verification: 'preverified' }), ctx);
+  }
+
+  /** Sign-up mails a code, forgot-password another, a minute apart: each is an event on the account's stream. */
+  async function codesRequested(w: World, count: number): Promise<User> {
+    let state: User = { status: 'none' };
+    for (let n = 0; n < count; n += 1) {
+      w.clock.advance(61_000);
+      const now = w.clock.now().toISOString();
+      state = (await handle(w.deps, stream, userDecider, (u) => issueCode(u, { purpose: 'reset_password', codeHash: `hash-${n}`, now }), ctx)).state;
+    }
+    return state;
+  }
+
+  const fullRead = async (w: World): Promise<User> => fold(userDecider, (await w.deps.events.readStream(stream)) as unknown as UserEvent[]);
+
+  it('is stored sealed with their key: no name, e-mail or password hash in the stored row', async () => {
+    const w = personalWorld({ keyStore: true });
+    await registered(w);
+    await codesRequested(w, every + 20);
+    const row = w.snapshots.saved.get(stream);
+    expect(row).toBeDefined();
+    for (const secret of Object.values(person)) expect(row).not.toContain(secret);
+    expect(isSealed(JSON.parse(row!).state)).toBe(true);
+  });
+
+  it('is used: a command on a stream of more than `every` events reads only the tail, and decides on the real data', async () => {
+    const w = personalWorld({ keyStore: true });
+    await registered(w);
+    await codesRequested(w, every + 20);
+    w.events.reads.length = 0;
+    const state = await codesRequested(w, 1);
+    expect(Math.max(...w.events.reads)).toBeLessThanOrEqual(every);
+    expect(state).toMatchObject({ status: 'registered', ...person });
+    expect(state).toEqual(await fullRead(w));
+    const loaded = await loadStream(w.deps, stream, userDecider, false);
+    expect(loaded.snapshotRevision).toBeGreaterThan(0);
+    expect(loaded.state).toEqual(state);
+  });
+
+  it.each([
+    ['their key was erased', async (w: World) => { await w.keys.erase(userId, w.clock.now()); }],
+    ['its bytes were damaged', async (w: World) => {
+      const stored = JSON.parse(w.snapshots.saved.get(stream)!);
+      const ct = Buffer.from(stored.state.ct, 'base64');
+      ct[ct.length - 1] ^= 1;
+      w.snapshots.saved.set(stream, JSON.stringify({ ...stored, state: { ...stored.state, ct: ct.toString('base64') } }));
+    }],
+  ])('is ignored once %s: the whole stream is read, as before snapshots', async (_, spoil) => {
+    const w = personalWorld({ keyStore: true });
+    await registered(w);
+    await codesRequested(w, every + 20);
+    expect((await loadStream(w.deps, stream, userDecider, false)).snapshotRevision).toBeGreaterThan(0);
+    await spoil(w);
+    w.events.reads.length = 0;
+    const loaded = await loadStream(w.deps, stream, userDecider, false);
+    expect(w.events.reads).toEqual([every + 22]);
+    expect(loaded.snapshotRevision).toBe(-1);
+    expect(loaded.state).toEqual(await fullRead(w));
+  });
+
+  it('after erasure, shows the person as forgotten, and no new snapshot is kept for them', async () => {
+    const w = personalWorld({ keyStore: true });
+    await registered(w);
+    await codesRequested(w, every + 20);
+    const before = JSON.parse(w.snapshots.saved.get(stream)!) as Snapshot;
+    await w.keys.erase(userId, w.clock.now());
+    const { state } = await loadStream(w.deps, stream, userDecider, false);
+    expect(state).toMatchObject({ status: 'registered', userId, name: 'Forgotten user', email: null });
+    await codesRequested(w, every + 20);
+    expect(JSON.parse(w.snapshots.saved.get(stream)!)).toEqual(before);
+  });
+
+  it('is never saved without a key store to seal it', async () => {
+    const [sealing, keyless] = [personalWorld({ keyStore: true }), personalWorld({ keyStore: false })];
+    for (const w of [sealing, keyless]) {
+      await registered(w);
+      expect(await codesRequested(w, every + 20)).toMatchObject(person);
+    }
+    expect(sealing.snapshots.saved.size).toBe(1);
+    expect(keyless.snapshots.saved.size).toBe(0);
+    expect(keyless.deps.onSnapshotFailed).not.toHaveBeenCalled();
   });
 });
