@@ -1,6 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { openDatabase } from '../../src/infrastructure/sqlite/openDatabase.js';
-import { SqliteEventStore } from '../../src/infrastructure/eventStore/sqliteEventStore.js';
+import { DurabilityLost, SqliteEventStore } from '../../src/infrastructure/eventStore/sqliteEventStore.js';
 import { ConcurrencyError, type EventToAppend } from '../../src/application/ports/eventStore.js';
 import { verifyChain } from '../../src/application/eventSourcing/eventChain.js';
 
@@ -115,5 +118,135 @@ describe('SQLite appendMany (several streams, one atomic write)', () => {
       .rejects.toBeInstanceOf(RangeError);
     expect(await store.readAll()).toHaveLength(0);
     db.close();
+  });
+});
+
+/** A WAL sync that the test releases by hand: `calls` counts every sync asked for, `running` the unreleased ones. */
+function gatedWalSync() {
+  const waiting: Array<{ resolve(): void; reject(error: Error): void }> = [];
+  let calls = 0;
+  return {
+    calls: () => calls,
+    running: () => waiting.length,
+    release: () => waiting.shift()?.resolve(),
+    fail: (error: Error) => waiting.shift()?.reject(error),
+    sync: () => new Promise<void>((resolve, reject) => { calls += 1; waiting.push({ resolve, reject }); }),
+    close: async () => undefined,
+  };
+}
+
+const turn = () => new Promise((resolve) => { setImmediate(resolve); });
+
+/** Lets the event loop run until `condition` holds, for at most 100 turns. */
+async function turnsUntil(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !condition(); i += 1) await turn();
+  if (!condition()) throw new Error('condition not reached within 100 turns');
+}
+
+describe('SQLite event commits at FULL on a WAL file (synced off the event loop)', () => {
+  const openFile = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hv-walsync-'));
+    return { db: openDatabase(join(dir, 'events.sqlite'), 'normal'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  };
+
+  it('acknowledges an append, and tells subscribers of it, only after the WAL sync that covers it', async () => {
+    const { db, remove } = openFile();
+    const wal = gatedWalSync();
+    const store = new SqliteEventStore(db, undefined, { synchronous: 'full', walSync: wal });
+    const seen: number[] = [];
+    const subscription = store.subscribeToAll();
+    const reading = (async () => { for await (const e of subscription) seen.push(e.position); })();
+    let acknowledged = false;
+    const append = store.append('a', [event()], 'no_stream').then((r) => { acknowledged = true; return r; });
+    await turnsUntil(() => wal.running() === 1);
+    await turn();
+    expect({ acknowledged, seen }).toEqual({ acknowledged: false, seen: [] });
+    wal.release();
+    await expect(append).resolves.toMatchObject({ nextRevision: 0, position: 1 });
+    await turnsUntil(() => seen.length > 0);
+    expect(seen).toEqual([1]);
+    await subscription.close();
+    await reading;
+    await store.close();
+    db.close();
+    remove();
+  });
+
+  it('commits at NORMAL (the sync makes it durable) and leaves the connection at its own level', async () => {
+    const { db, remove } = openFile();
+    db.pragma('synchronous = FULL');
+    const wal = gatedWalSync();
+    const store = new SqliteEventStore(db, undefined, { synchronous: 'full', walSync: wal });
+    db.exec(`CREATE TEMP TABLE levels (level INTEGER);
+      CREATE TEMP TRIGGER record_level AFTER INSERT ON events BEGIN INSERT INTO levels SELECT synchronous FROM pragma_synchronous; END;`);
+    const append = store.append('a', [event()], 'no_stream');
+    await turnsUntil(() => wal.running() === 1);
+    wal.release();
+    await append;
+    expect(db.prepare('SELECT level FROM levels').all()).toEqual([{ level: 1 }]);
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    await store.close();
+    db.close();
+    remove();
+  });
+
+  it('covers the commits made while one sync runs with the next single sync, in commit order', async () => {
+    const { db, remove } = openFile();
+    const wal = gatedWalSync();
+    const store = new SqliteEventStore(db, undefined, { synchronous: 'full', walSync: wal });
+    const order: string[] = [];
+    const first = store.append('a', [event()], 'no_stream').then(() => order.push('a'));
+    await turnsUntil(() => wal.running() === 1);
+    // Three more commits in three turns while the first sync is still running.
+    const later = [];
+    for (const stream of ['b', 'c', 'd']) {
+      later.push(store.append(stream, [event()], 'no_stream').then(() => order.push(stream)));
+      await turn();
+    }
+    const conflict = store.append('a', [event()], 'no_stream').catch((error: unknown) => { order.push('a refused'); return error; });
+    await turn();
+    expect(wal.calls()).toBe(1);
+    wal.release();
+    await first;
+    await turnsUntil(() => wal.calls() === 2);
+    expect(order).toEqual(['a']);
+    wal.release();
+    await Promise.all(later);
+    expect(await conflict).toBeInstanceOf(ConcurrencyError);
+    expect(order).toEqual(['a', 'b', 'c', 'd', 'a refused']);
+    expect({ calls: wal.calls(), running: wal.running() }).toEqual({ calls: 2, running: 0 });
+    await store.close();
+    db.close();
+    remove();
+  });
+
+  it('after a failed sync refuses what it covered and every later append, writing nothing more', async () => {
+    const { db, remove } = openFile();
+    const wal = gatedWalSync();
+    const store = new SqliteEventStore(db, undefined, { synchronous: 'full', walSync: wal });
+    const append = store.append('a', [event()], 'no_stream');
+    await turnsUntil(() => wal.running() === 1);
+    wal.fail(new Error('EIO: i/o error, fdatasync'));
+    await expect(append).rejects.toBeInstanceOf(DurabilityLost);
+    await expect(store.append('b', [event()], 'no_stream')).rejects.toBeInstanceOf(DurabilityLost);
+    expect(await store.readStream('b')).toEqual([]);
+    expect(wal.calls()).toBe(1);
+    await store.close();
+    db.close();
+    remove();
+  });
+
+  it('syncs the real WAL file, also after every other connection to the file came and went', async () => {
+    const { db, remove } = openFile();
+    const store = new SqliteEventStore(db, undefined, { synchronous: 'full' });
+    await store.append('a', [event()], 'no_stream');
+    const other = openDatabase(db.name, 'normal');
+    other.prepare('SELECT COUNT(*) FROM events').get();
+    other.close();
+    await expect(store.append('a', [event(), event()], 0)).resolves.toMatchObject({ nextRevision: 2 });
+    expect(await store.readStream('a')).toHaveLength(3);
+    await store.close();
+    db.close();
+    remove();
   });
 });
