@@ -18,7 +18,6 @@ import {
 import { hashEventJson } from '../../application/eventSourcing/eventChain.js';
 import { noUpcast, type Upcast } from '../../application/eventSourcing/upcasting.js';
 import type { SynchronousMode } from '../sqlite/openDatabase.js';
-import { walFileSync, type WalSync } from '../sqlite/walSync.js';
 
 interface Row {
   position: number;
@@ -85,13 +84,6 @@ export class SqliteEventStore implements EventStore {
   /** When to commit what has been requested; see the constructor. */
   private readonly schedule: (flush: () => void) => void;
   private pending: PendingAppend[] = [];
-  /** With deferred durability: the WAL sync that acknowledges committed batches (null: commits are durable as made). */
-  private readonly walSync: WalSync | null;
-  /** Batches committed since the running sync began; the next sync acknowledges them together. */
-  private awaitingSync: PendingAppend[][] = [];
-  private syncing: Promise<void> | null = null;
-  /** A failed sync: what was committed may not be on disk, so nothing more is acknowledged. */
-  private syncFailure: Error | null = null;
   private readonly recent: RecentEvent[] = [];
   /** The highest position this process has committed (0 until its first append). */
   private lastCommitted = 0;
@@ -101,14 +93,11 @@ export class SqliteEventStore implements EventStore {
    * `synchronous` is the durability of event commits when it differs from the connection's: the
    * embedded profile shares one connection with read models at NORMAL (two connections to one file
    * would empty each other's page cache on every write) and commits events at FULL.
-   *
-   * FULL on a WAL file is kept by committing at NORMAL and syncing the WAL off the event loop before
-   * any append of the commit is acknowledged (see walSync.ts); `walSync` replaces that sync in tests.
    */
   constructor(
     private readonly db: Database.Database,
     private readonly upcast: Upcast = noUpcast,
-    options: { synchronous?: SynchronousMode; walSync?: WalSync } = {},
+    options: { synchronous?: SynchronousMode } = {},
   ) {
     db.exec(SCHEMA);
     this.notifier.setMaxListeners(0);
@@ -141,17 +130,14 @@ export class SqliteEventStore implements EventStore {
     };
     const connectionLevel = Number(db.pragma('synchronous', { simple: true }));
     const level = options.synchronous ? SYNCHRONOUS_LEVEL[options.synchronous] : connectionLevel;
-    const onWalFile = !db.memory && String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
-    this.walSync = level >= SYNCHRONOUS_LEVEL.full && (options.walSync || onWalFile) ? (options.walSync ?? walFileSync(db.name)) : null;
-    const commitLevel = this.walSync ? SYNCHRONOUS_LEVEL.normal : level;
-    // Batching pays where a commit costs a sync: appends wait for the end of the event-loop turn to
-    // share one commit (and one sync); with NORMAL a commit is cheap and waiting a turn would only add
-    // latency, so the batch is what one callback requested.
+    // Batching pays where a commit is expensive: with synchronous=FULL every commit is an fsync, so
+    // appends wait for the end of the event-loop turn to share one; with NORMAL a commit is cheap and
+    // waiting a turn would only add latency, so the batch is what one callback requested.
     this.schedule = level >= SYNCHRONOUS_LEVEL.full ? (flush) => setImmediate(flush) : queueMicrotask;
     // Prepared once: db.pragma() prepares its statement on every call, twice per commit here.
-    const raise = db.prepare(`PRAGMA synchronous = ${commitLevel}`);
+    const raise = db.prepare(`PRAGMA synchronous = ${level}`);
     const restore = db.prepare(`PRAGMA synchronous = ${connectionLevel}`);
-    const durable = <A>(commit: (arg: A) => void) => (commitLevel === connectionLevel ? commit : (arg: A) => {
+    const durable = <A>(commit: (arg: A) => void) => (level === connectionLevel ? commit : (arg: A) => {
       raise.run();
       try {
         commit(arg);
@@ -192,10 +178,6 @@ export class SqliteEventStore implements EventStore {
   private flush(): void {
     const batch = this.pending;
     this.pending = [];
-    if (this.syncFailure) {
-      for (const append of batch) append.reject(this.syncFailure);
-      return;
-    }
     try {
       if (batch.length === 1) this.commitAlone(batch[0]);
       else this.commitBatch(batch);
@@ -204,42 +186,6 @@ export class SqliteEventStore implements EventStore {
       for (const append of batch) append.reject(error);
       return;
     }
-    if (!this.walSync) {
-      this.acknowledge(batch);
-      return;
-    }
-    this.awaitingSync.push(batch);
-    this.syncWhenIdle();
-  }
-
-  /**
-   * One sync at a time: the batches committed while it runs wait for the next, which then covers all
-   * of them (a group commit of syncs). Batches are acknowledged in commit order, refusals included: a
-   * conflict is only reported against events that are on disk.
-   */
-  private syncWhenIdle(): void {
-    if (this.syncing || this.awaitingSync.length === 0 || !this.walSync) return;
-    const covered = this.awaitingSync;
-    this.awaitingSync = [];
-    if (this.syncFailure) {
-      for (const batch of covered) for (const append of batch) append.reject(this.syncFailure);
-      return;
-    }
-    this.syncing = this.walSync.sync().then(
-      () => { for (const batch of covered) this.acknowledge(batch); },
-      (error: unknown) => {
-        // As PostgreSQL learnt: after a failed fsync the kernel may have dropped the dirty pages, so a
-        // retry that succeeds proves nothing. Stop acknowledging; a restart recovers from the WAL on disk.
-        this.syncFailure = new DurabilityLost(error);
-        for (const batch of covered) for (const append of batch) append.reject(this.syncFailure);
-      },
-    ).finally(() => {
-      this.syncing = null;
-      this.syncWhenIdle();
-    });
-  }
-
-  private acknowledge(batch: PendingAppend[]): void {
     let last = 0;
     for (const append of batch) {
       if (append.results) {
@@ -418,17 +364,6 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     this.closed = true;
     this.notifier.emit('closed');
-    // Appends already committed are acknowledged (or refused) before the WAL handle goes.
-    while (this.syncing) await this.syncing;
-    await this.walSync?.close();
-  }
-}
-
-/** The WAL could not be synced: appends are refused from then on, since their durability is unknown. */
-export class DurabilityLost extends Error {
-  constructor(cause: unknown) {
-    super('The event log could not be synced to disk; appends are refused until the service restarts.', { cause });
-    this.name = 'DurabilityLost';
   }
 }
 
