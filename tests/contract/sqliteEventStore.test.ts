@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,6 +101,32 @@ describe('SqliteEventStore specifics', () => {
       const rest = await take(subscription, new Set([stream]), 3);
       expect(rest.map((e) => e.revision)).toEqual([3, 4, 5]);
     } finally {
+      await subscription.close();
+      await other.close();
+      otherDb.close();
+    }
+  });
+
+  it('wakes an idle subscriber for another connection\'s commit within milliseconds, not at a slow poll', async () => {
+    // Another instance's `waitFor` lasts until this process's projections see its append, so the
+    // wake-up bounds that wait. Timers are faked (setImmediate is not: the FULL group commit needs it).
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    const otherDb = openDatabase(harness.db().name, 'full');
+    const other = new SqliteEventStore(otherDb);
+    const stream = newStream();
+    const subscription = harness.store.subscribeToAll({ fromPosition: await harness.store.headPosition() });
+    const iterator = subscription[Symbol.asyncIterator]();
+    try {
+      const first = iterator.next();
+      await jest.advanceTimersByTimeAsync(20);
+      let delivered: string | null = null;
+      void first.then((next) => { delivered = next.done ? 'done' : next.value.metadata.eventId; });
+      const [foreign] = events(1);
+      await other.append(stream, [foreign], 'no_stream');
+      await jest.advanceTimersByTimeAsync(50);
+      expect(delivered).toBe(foreign.metadata.eventId);
+    } finally {
+      jest.useRealTimers();
       await subscription.close();
       await other.close();
       otherDb.close();

@@ -47,8 +47,13 @@ CREATE TABLE IF NOT EXISTS events (
 const PAGE = 500;
 /** How many recently committed events live subscribers can take from memory. */
 const RECENT_EVENTS = 5000;
-/** Writers in another process (the CLI) cannot wake us; a slow safety poll covers them. */
-const FOREIGN_WRITER_POLL_MS = 1000;
+/**
+ * Commits by other connections (a second process on the file, the CLI) wake no one here, and a lease
+ * owner must see another instance's appends before that instance's `waitFor` can return.
+ * `PRAGMA data_version` tells of them for a few microseconds, so it is checked this often while
+ * anyone subscribes.
+ */
+const FOREIGN_WRITER_CHECK_MS = 10;
 
 /** One caller's request: one stream's append, or several streams' appended all or none (appendMany). */
 interface PendingAppend {
@@ -88,6 +93,8 @@ export class SqliteEventStore implements EventStore {
   /** The highest position this process has committed (0 until its first append). */
   private lastCommitted = 0;
   private closed = false;
+  private subscribers = 0;
+  private foreignWatch: ReturnType<typeof setInterval> | null = null;
 
   /**
    * `synchronous` is the durability of event commits when it differs from the connection's: the
@@ -116,6 +123,7 @@ export class SqliteEventStore implements EventStore {
         'SELECT * FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?'),
       all: db.prepare<[number, number], Row>('SELECT * FROM events WHERE position > ? ORDER BY position ASC LIMIT ?'),
       headPosition: db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM events'),
+      dataVersion: db.prepare<[], { data_version: number }>('PRAGMA data_version'),
     };
     // Nested inside the batch transaction, each append runs in its own savepoint: a rejected one
     // rolls back alone and changes nothing, while the others in the batch still commit.
@@ -301,24 +309,62 @@ export class SqliteEventStore implements EventStore {
     return this.statements.headPosition.get()?.p ?? 0;
   }
 
+  /** Starts the data_version check with the first subscriber; the returned function ends one's interest. */
+  private watchForeignWriters(): () => void {
+    this.subscribers += 1;
+    if (!this.foreignWatch) {
+      let seen = this.statements.dataVersion.get()?.data_version;
+      this.foreignWatch = setInterval(() => {
+        // The owner may close the connection before the store; nothing is left to watch then.
+        if (!this.db.open) {
+          this.stopWatching();
+          return;
+        }
+        const now = this.statements.dataVersion.get()?.data_version;
+        if (now !== seen) {
+          seen = now;
+          this.notifier.emit('foreign');
+        }
+      }, FOREIGN_WRITER_CHECK_MS);
+      this.foreignWatch.unref?.();
+    }
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.subscribers -= 1;
+      if (this.subscribers === 0) this.stopWatching();
+    };
+  }
+
+  private stopWatching(): void {
+    if (this.foreignWatch) clearInterval(this.foreignWatch);
+    this.foreignWatch = null;
+  }
+
   subscribeToAll(options: { fromPosition?: number } = {}): Subscription {
     let position = options.fromPosition ?? 0;
     let open = true;
-    let wake: (() => void) | null = null;
-    const onAppend = () => wake?.();
+    let wake: ((foreign: boolean) => void) | null = null;
+    const onAppend = () => wake?.(false);
+    const onForeign = () => wake?.(true);
     const { notifier } = this;
     const storeClosed = () => this.closed;
-    // After a wake-up by our own append, a subscriber at our last commit has nothing to read: only the
-    // slow poll (for writers in other processes) needs to look at the table then.
-    const readAfter = (after: number, polled: boolean, max: number) => this.recentAfter(after, max)
-      ?? (!polled && after === this.lastCommitted ? [] : this.readAllSync(after, max));
+    // After a wake-up by our own append, a subscriber at our last commit has nothing to read: only a
+    // commit by another connection needs a look at the table then.
+    const readAfter = (after: number, foreign: boolean, max: number) => this.recentAfter(after, max)
+      ?? (!foreign && after === this.lastCommitted ? [] : this.readAllSync(after, max));
     notifier.on('appended', onAppend);
+    notifier.on('foreign', onForeign);
     notifier.on('closed', onAppend);
+    const unwatch = this.watchForeignWriters();
     const stop = () => {
       open = false;
       notifier.off('appended', onAppend);
+      notifier.off('foreign', onForeign);
       notifier.off('closed', onAppend);
-      wake?.();
+      unwatch();
+      wake?.(false);
     };
     async function* runs(max: number): AsyncGenerator<RecordedEvent[]> {
       try {
@@ -327,10 +373,7 @@ export class SqliteEventStore implements EventStore {
           // Reading by position (from memory or the table) is what makes catch-up and live seamless.
           const run = readAfter(position, polled, Math.max(1, Math.min(max, PAGE)));
           if (run.length === 0) {
-            polled = await new Promise<boolean>((resolve) => {
-              const timer = setTimeout(() => resolve(true), FOREIGN_WRITER_POLL_MS);
-              wake = () => { clearTimeout(timer); resolve(false); };
-            });
+            polled = await new Promise<boolean>((resolve) => { wake = resolve; });
             wake = null;
             continue;
           }
@@ -363,6 +406,7 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.stopWatching();
     this.notifier.emit('closed');
   }
 }
