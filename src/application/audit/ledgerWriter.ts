@@ -3,7 +3,7 @@ import { CompactRange, leafHash } from '../../domain/audit/merkleTree.js';
 import { treeHeadMessage } from '../../domain/audit/treeHead.js';
 import { SubscriptionLoop, type LoopLogger } from '../eventSourcing/subscriptionLoop.js';
 import type { Clock } from '../ports/clock.js';
-import type { EventStore, RecordedEvent } from '../ports/eventStore.js';
+import { storedHash, type EventStore, type RecordedEvent } from '../ports/eventStore.js';
 import type { LedgerLeaf, LedgerSigner, LedgerStore, SignedTreeHead } from '../ports/ledgerStore.js';
 
 export interface LedgerWriterDeps {
@@ -125,7 +125,7 @@ export class LedgerWriter {
     for (const e of events) {
       if (e.position <= this.bufferedPosition) continue;
       const leafIndex = this.range.size + this.pending.length;
-      const hash = leafHash(eventLeafData({ leafIndex, streamId: e.streamId, revision: e.revision, hash: e.metadata.hash }));
+      const hash = leafHash(eventLeafData({ leafIndex, streamId: e.streamId, revision: e.revision, hash: storedHash(e) }));
       this.pending.push({ leafIndex, position: e.position, streamId: e.streamId, revision: e.revision, leafHash: hash });
       this.bufferedPosition = e.position;
     }

@@ -38,6 +38,17 @@ export interface RecordedEvent<T extends string = string, D = unknown> {
   metadata: EventMetadata;
 }
 
+/**
+ * Where a store that keeps the chain hash apart from the metadata text may also expose it on the
+ * events it delivers, so a reader that needs only the hash (the ledger, once per event) does not make
+ * it parse the metadata. Copies (spread, upcast) drop it; `metadata.hash` then answers the same.
+ */
+export const STORED_HASH = Symbol('storedHash');
+
+export function storedHash(event: RecordedEvent): string {
+  return (event as RecordedEvent & { [STORED_HASH]?: string })[STORED_HASH] ?? event.metadata.hash;
+}
+
 export interface AppendResult {
   /** Revision of the last event now in the stream. */
   nextRevision: number;

@@ -19,14 +19,22 @@ export interface LeafSubject {
 }
 
 export function eventLeafData(leaf: LeafSubject): Uint8Array {
-  const stream = Buffer.from(leaf.streamId, 'utf8');
-  const hash = Buffer.from(leaf.hash, 'utf8');
-  const out = Buffer.alloc(8 + 8 + 4 + stream.length + 4 + hash.length);
-  let at = out.writeBigUInt64BE(BigInt(leaf.leafIndex), 0);
-  at = out.writeBigUInt64BE(BigInt(leaf.revision), at);
-  at = out.writeUInt32BE(stream.length, at);
-  at += stream.copy(out, at);
-  at = out.writeUInt32BE(hash.length, at);
-  hash.copy(out, at);
+  const streamLength = Buffer.byteLength(leaf.streamId, 'utf8');
+  const hashLength = Buffer.byteLength(leaf.hash, 'utf8');
+  // One buffer written in place: this runs once per event beside every append.
+  const out = Buffer.allocUnsafe(8 + 8 + 4 + streamLength + 4 + hashLength);
+  let at = writeU64(out, leaf.leafIndex, 0);
+  at = writeU64(out, leaf.revision, at);
+  at = out.writeUInt32BE(streamLength, at);
+  at += out.write(leaf.streamId, at, 'utf8');
+  at = out.writeUInt32BE(hashLength, at);
+  out.write(leaf.hash, at, 'utf8');
   return out;
+}
+
+/** A u64 as two u32 halves (a BigInt per field costs more than the rest of the encoding). */
+function writeU64(out: Buffer, n: number, at: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${n} is not a u64 the ledger can encode`);
+  out.writeUInt32BE(Math.floor(n / 2 ** 32), at);
+  return out.writeUInt32BE(n % 2 ** 32, at + 4);
 }

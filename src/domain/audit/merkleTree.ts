@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash as sha } from 'node:crypto';
 
 /**
  * The Merkle tree of RFC 6962 §2.1 (as restated in RFC 9162 §2.1): leaves hashed with a 0x00 prefix,
@@ -10,12 +10,14 @@ export type Hash = Uint8Array;
 const LEAF_PREFIX = Buffer.from([0x00]);
 const NODE_PREFIX = Buffer.from([0x01]);
 
+// One-shot hashing: a Hash object per leaf and per node (the ledger makes about two per event)
+// costs more than the SHA-256 itself.
 export function leafHash(leafData: Uint8Array): Hash {
-  return createHash('sha256').update(LEAF_PREFIX).update(leafData).digest();
+  return sha('sha256', Buffer.concat([LEAF_PREFIX, leafData]), 'buffer');
 }
 
 export function nodeHash(left: Hash, right: Hash): Hash {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  return sha('sha256', Buffer.concat([NODE_PREFIX, left, right]), 'buffer');
 }
 
 /** The largest power of two smaller than n (n ≥ 2). */
