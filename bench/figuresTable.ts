@@ -47,9 +47,14 @@ export function figuresTable(results: Record<string, unknown>): string {
     }
     rows.push([`Projections behind at start-up at ${at(large)} (no replay: 0)`, n(large.behindAtStart), `at ${at(small)} ${n(small.behindAtStart)}`, '—']);
   }
-  const ledger = results.ledger as { appendsPerSecWithLedger?: number; appendsPerSecWithoutLedger?: number; verify?: { events: number; eventsPerSec: number } } | undefined;
+  const ledger = results.ledger as {
+    appendsPerSecWithLedger?: number; appendsPerSecWithoutLedger?: number; appendsPerSecWithInlineLedger?: number; verify?: { events: number; eventsPerSec: number };
+  } | undefined;
   if (ledger) {
-    rows.push(['Appends/s with the signed Merkle ledger running', n(ledger.appendsPerSecWithLedger), `without it ${n(ledger.appendsPerSecWithoutLedger)}`, ratio(ledger.appendsPerSecWithLedger, ledger.appendsPerSecWithoutLedger)]);
+    rows.push(['Appends/s with the signed Merkle ledger running (its own thread)', n(ledger.appendsPerSecWithLedger), `without it ${n(ledger.appendsPerSecWithoutLedger)}`, ratio(ledger.appendsPerSecWithLedger, ledger.appendsPerSecWithoutLedger)]);
+    if (ledger.appendsPerSecWithInlineLedger) {
+      rows.push(['Appends/s with the ledger on the service thread (LEDGER_WRITER=inline)', n(ledger.appendsPerSecWithInlineLedger), `without it ${n(ledger.appendsPerSecWithoutLedger)}`, ratio(ledger.appendsPerSecWithInlineLedger, ledger.appendsPerSecWithoutLedger)]);
+    }
     if (ledger.verify) rows.push([`npm run audit -- verify, events/s over ${n(ledger.verify.events)} events`, n(ledger.verify.eventsPerSec), 'chains, leaves, roots and signatures together', '—']);
   }
   const skipped = ((results.growth as { sizes?: GrowthPoint[] } | undefined)?.sizes ?? []).filter((p) => p.skipped);

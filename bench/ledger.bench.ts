@@ -7,6 +7,8 @@ import { SqliteEventStore } from '../src/infrastructure/eventStore/sqliteEventSt
 import { SqliteLedgerStore } from '../src/infrastructure/audit/sqliteLedgerStore.js';
 import { ed25519Signer } from '../src/infrastructure/audit/ledgerKey.js';
 import { LedgerWriter } from '../src/application/audit/ledgerWriter.js';
+import { LedgerThread, type LedgerWriting } from '../src/infrastructure/audit/ledgerThread.js';
+import { createLogger } from '../src/infrastructure/logger.js';
 import { verifyLedger } from '../src/application/audit/ledgerVerification.js';
 import type { EventToAppend } from '../src/application/ports/eventStore.js';
 import { systemClock } from '../src/infrastructure/clock/systemClock.js';
@@ -28,16 +30,21 @@ function event(i: number): EventToAppend {
   };
 }
 
+/** Where the writer runs: on the service's thread, or on its own (the embedded profile's default). */
+type Host = 'inline' | 'thread';
+
 /** A store as the service opens it: connection at NORMAL, events committed at FULL, the ledger beside them. */
-function openStore() {
+function openStore(host: Host = 'thread') {
   const dir = mkdtempSync(join(tmpdir(), 'hv-bench-ledger-'));
-  const db = openDatabase(join(dir, 'bench.sqlite'), 'normal');
+  const file = join(dir, 'bench.sqlite');
+  const db = openDatabase(file, 'normal');
   const events = new SqliteEventStore(db, undefined, { synchronous: 'full' });
   const ledger = new SqliteLedgerStore(db);
-  const writer = new LedgerWriter({
-    events, store: ledger, signer: ed25519Signer(generateKeyPairSync('ed25519').privateKey), clock: systemClock, log,
-    checkpointEveryEvents: 1000, checkpointEverySeconds: 60,
-  });
+  const signingKey = generateKeyPairSync('ed25519').privateKey;
+  const checkpoints = { checkpointEveryEvents: 1000, checkpointEverySeconds: 60 };
+  const writer: LedgerWriting = host === 'thread'
+    ? new LedgerThread({ sqliteFile: file, signingKey, store: ledger, log: createLogger('error'), ...checkpoints })
+    : new LedgerWriter({ events, store: ledger, signer: ed25519Signer(signingKey), clock: systemClock, log, ...checkpoints });
   return {
     events, ledger, writer,
     close: async () => { await events.close(); db.close(); rmSync(dir, { recursive: true, force: true }); },
@@ -45,11 +52,12 @@ function openStore() {
 }
 
 /**
- * Appends/s for `appends` single-event appends, with or without the ledger writer running beside them;
- * with it, also how long after the last append its leaves had caught up.
+ * Appends/s for `appends` single-event appends, without the ledger writer or with it running beside them
+ * (on the service's thread or its own); with it, also how long after the last append its leaves had caught up.
  */
-async function appendRun(appends: number, withLedger: boolean): Promise<{ appendsPerSec: number; catchUpMs: number }> {
-  const store = openStore();
+async function appendRun(appends: number, writer: Host | null): Promise<{ appendsPerSec: number; catchUpMs: number }> {
+  const withLedger = writer !== null;
+  const store = openStore(writer ?? 'inline');
   if (withLedger) await store.writer.start();
   const payloads = Array.from({ length: appends }, (_, i) => event(i));
   const revisions = new Array<number>(STREAMS).fill(-1);
@@ -77,7 +85,7 @@ async function appendRun(appends: number, withLedger: boolean): Promise<{ append
 
 /** `verify` over a store of `events` events (in streams of 20) with heads every 1000. */
 async function verifyRun(events: number): Promise<{ events: number; eventsPerSec: number; valid: boolean }> {
-  const store = openStore();
+  const store = openStore('inline');
   const batch = 20;
   for (let i = 0; i < events; i += batch) {
     await store.events.append(`report-${i}`, Array.from({ length: Math.min(batch, events - i) }, (_, j) => event(i + j)), 'no_stream');
@@ -95,9 +103,13 @@ async function verifyRun(events: number): Promise<{ events: number; eventsPerSec
 
 export interface LedgerFigures {
   appendsPerSecWithoutLedger: number;
+  /** With the writer on its own thread, as the embedded profile runs it. */
   appendsPerSecWithLedger: number;
   /** Goal ≥ 0.9. */
   ratio: number;
+  /** The same with the writer on the service's thread (as with a fake clock in tests). */
+  appendsPerSecWithInlineLedger: number;
+  inlineRatio: number;
   /** Median time from the last append until its leaf was written (the writer batches every 100 ms). */
   ledgerCatchUpMs: number;
   verify: { events: number; eventsPerSec: number; valid: boolean };
@@ -107,19 +119,23 @@ export async function benchLedger(options: { appends?: number; verifyEvents?: nu
   const { appends = 20_000, verifyEvents = 100_000, runs = 3 } = options;
   const off: number[] = [];
   const on: number[] = [];
+  const inline: number[] = [];
   const catchUp: number[] = [];
   for (let run = 0; run < runs; run += 1) {
-    // A/B interleaved so machine noise hits both sides alike.
-    off.push((await appendRun(appends, false)).appendsPerSec);
-    const withLedger = await appendRun(appends, true);
+    // Interleaved so machine noise hits every side alike.
+    off.push((await appendRun(appends, null)).appendsPerSec);
+    const withLedger = await appendRun(appends, 'thread');
     on.push(withLedger.appendsPerSec);
     catchUp.push(withLedger.catchUpMs);
+    inline.push((await appendRun(appends, 'inline')).appendsPerSec);
   }
-  const [without, withLedger] = [median(off), median(on)];
+  const [without, withLedger, withInline] = [median(off), median(on), median(inline)];
   return {
     appendsPerSecWithoutLedger: Math.round(without),
     appendsPerSecWithLedger: Math.round(withLedger),
     ratio: Number((withLedger / without).toFixed(3)),
+    appendsPerSecWithInlineLedger: Math.round(withInline),
+    inlineRatio: Number((withInline / without).toFixed(3)),
     ledgerCatchUpMs: Math.round(median(catchUp)),
     verify: await verifyRun(verifyEvents),
   };

@@ -182,7 +182,9 @@ export async function buildServices(config: Config, overrides: Overrides = {}) {
   const waitForProjections = (position: number) => projections.waitFor(position);
 
   // The ledger reads the store beneath the personal-data wrapper: leaves need only stored hashes.
-  const ledger = wireLedger({ config, events: stores.events, store: stores.ledger, clock, log });
+  const ledger = wireLedger({
+    config, events: stores.events, store: stores.ledger, clock, log, sqliteFile: config.profile === 'production' ? undefined : config.sqliteFile,
+  });
 
   // ---- bounded contexts: each adds `const x = add(createXModule({...}))` below ----
   const identityPorts = identityAdapters(config, clock, log);

@@ -99,6 +99,11 @@ const envSchema = z.object({
   /** A tree head is signed once this many events are unsigned, or once the oldest has waited this long. */
   LEDGER_CHECKPOINT_EVERY_EVENTS: z.coerce.number().int().positive().default(1000),
   LEDGER_CHECKPOINT_EVERY_SECONDS: z.coerce.number().int().positive().default(60),
+  /**
+   * Embedded profile: `thread` writes the ledger's leaves from a worker thread (off the request path);
+   * `inline` on the service's thread, where it follows the service's Clock (tests with a fake clock).
+   */
+  LEDGER_WRITER: z.enum(['thread', 'inline']).default('thread'),
   /** Derives webhook endpoints' signing secrets; unset → derived from JWT_SECRET (docs/webhooks.md). */
   WEBHOOK_SECRET_KEY: z.string().min(32, 'WEBHOOK_SECRET_KEY must be at least 32 bytes').optional(),
   /** Webhook retries: the first wait, doubling, until this long after the first attempt. */

@@ -43,6 +43,8 @@ function testConfig(options: TestAppOptions): { config: Config; dataDir: string;
     BCRYPT_COST: '4',
     PORT: '0',
     HOST: '127.0.0.1',
+    // The ledger's checkpoints follow the fake clock only on the service's thread.
+    LEDGER_WRITER: 'inline',
     ...options.env,
   });
   return { config, dataDir, owned: options.dataDir === undefined };

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { connectMongo } from '../mongo/mongoClient.js';
 import { LedgerWriter } from '../../application/audit/ledgerWriter.js';
+import { LedgerThread, type LedgerWriting } from './ledgerThread.js';
 import { ledgerQueries } from '../../application/audit/ledger.js';
 import type { Clock } from '../../application/ports/clock.js';
 import type { EventStore } from '../../application/ports/eventStore.js';
@@ -25,16 +26,22 @@ export function ledgerSigningKey(config: Config) {
   return { ...developmentSigningKey(file), file };
 }
 
-/** The ledger of a running service: its writer (started and stopped with the service) and its queries. */
-export function wireLedger(deps: { config: Config; events: EventStore; store: LedgerStore; clock: Clock; log: Logger }) {
+/**
+ * The ledger of a running service: its writer (started and stopped with the service) and its queries.
+ * `sqliteFile` (the embedded profile) lets the writer run on a thread of its own (LEDGER_WRITER=thread);
+ * otherwise, or with LEDGER_WRITER=inline, it runs on the service's thread with the service's Clock.
+ */
+export function wireLedger(deps: { config: Config; events: EventStore; store: LedgerStore; clock: Clock; log: Logger; sqliteFile?: string }) {
   const { key, generated, file } = ledgerSigningKey(deps.config);
   const signer: LedgerSigner = ed25519Signer(key);
   const log = deps.log.child({ component: 'ledger' });
-  const writer = new LedgerWriter({
-    events: deps.events, store: deps.store, signer, clock: deps.clock, log,
+  const checkpoints = {
     checkpointEveryEvents: deps.config.LEDGER_CHECKPOINT_EVERY_EVENTS,
     checkpointEverySeconds: deps.config.LEDGER_CHECKPOINT_EVERY_SECONDS,
-  });
+  };
+  const writer: LedgerWriting = deps.sqliteFile && deps.config.LEDGER_WRITER === 'thread'
+    ? new LedgerThread({ sqliteFile: deps.sqliteFile, signingKey: key, store: deps.store, log, ...checkpoints })
+    : new LedgerWriter({ events: deps.events, store: deps.store, signer, clock: deps.clock, log, ...checkpoints });
   return {
     store: deps.store, writer, signer, queries: ledgerQueries({ store: deps.store }),
     announce(): void {
