@@ -11,7 +11,7 @@ const SECTIONS: Record<string, { title: string; run: () => Promise<unknown> }> =
   eventstore: { title: 'event store, synchronous=FULL (median of 3)', run: () => benchEventStore('full') },
   eventstoreNormal: { title: 'event store, synchronous=NORMAL (median of 3)', run: () => benchEventStore('normal') },
   booking: { title: 'booking over HTTP: A/B/A/B with the CRUD peer (express + PostgreSQL), then express + one append (autocannon, 10 connections)', run: benchBooking },
-  ledger: { title: 'audit ledger: appends/s with checkpoints on vs off (10 appenders, median of 3), then verify over 100k events', run: () => benchLedger() },
+  ledger: { title: 'audit ledger: appends/s without the writer, with it on its own thread and inline (10 appenders, median round of 7), then verify over 100k events', run: () => benchLedger() },
   mixed: { title: 'mixed workload at fixed arrival rates (browse, book, pay by wallet, read, consultation)', run: benchMixed },
   growth: { title: 'growth: 10k, 100k, 1M events through the event store port (HV_BENCH_GROWTH_SIZES, HV_BENCH_GROWTH_BUDGET_S)', run: benchGrowth },
 };
