@@ -39,10 +39,11 @@ export class LedgerThread implements LedgerWriting {
     checkpointEverySeconds: number;
   }) {}
 
+  /** Returns once the thread is spawned; the service need not wait for it to load and catch up. */
   async start(): Promise<void> {
     this.stopping = false;
     this.lastPosition = (await this.deps.store.lastLeaf())?.position ?? 0;
-    await this.spawn();
+    this.spawn();
   }
 
   position(): number {
@@ -71,7 +72,7 @@ export class LedgerThread implements LedgerWriting {
     });
   }
 
-  private spawn(): Promise<void> {
+  private spawn(): void {
     const data: LedgerThreadData = {
       sqliteFile: this.deps.sqliteFile, signingKey: this.deps.signingKey,
       checkpointEveryEvents: this.deps.checkpointEveryEvents, checkpointEverySeconds: this.deps.checkpointEverySeconds,
@@ -83,33 +84,19 @@ export class LedgerThread implements LedgerWriting {
         { eval: true, workerData: data })
       : new Worker(new URL('./ledgerWorker.js', import.meta.url), { workerData: data });
     this.worker = worker;
-    return new Promise<void>((resolve, reject) => {
-      let started = false;
-      worker.on('message', (message: FromLedgerThread) => {
-        if (message.kind === 'started') {
-          started = true;
-          resolve();
-          return;
-        }
-        void this.onMessage(worker, message);
-      });
-      worker.on('error', (error) => {
-        this.deps.log.error({ err: error }, 'the ledger thread failed');
-        if (!started) reject(error);
-      });
-      worker.on('exit', (code) => {
-        if (this.worker === worker) this.worker = null;
-        for (const call of this.checkpoints.values()) call.reject(new Error('the ledger thread ended'));
-        this.checkpoints.clear();
-        if (!started) reject(new Error(`the ledger thread ended before it started (exit ${code})`));
-        if (this.stopping || !started) return;
-        this.deps.log.error({ code }, `the ledger thread ended; starting it again in ${RESTART_AFTER_MS} ms`);
-        this.restart = setTimeout(() => {
-          this.restart = null;
-          this.spawn().catch((error: unknown) => this.deps.log.error({ err: error }, 'the ledger thread could not be started again'));
-        }, RESTART_AFTER_MS);
-        this.restart.unref?.();
-      });
+    worker.on('message', (message: FromLedgerThread) => { void this.onMessage(worker, message); });
+    worker.on('error', (error) => this.deps.log.error({ err: error }, 'the ledger thread failed'));
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.worker = null;
+      for (const call of this.checkpoints.values()) call.reject(new Error('the ledger thread ended'));
+      this.checkpoints.clear();
+      if (this.stopping) return;
+      this.deps.log.error({ code }, `the ledger thread ended; starting it again in ${RESTART_AFTER_MS} ms`);
+      this.restart = setTimeout(() => {
+        this.restart = null;
+        if (!this.stopping) this.spawn();
+      }, RESTART_AFTER_MS);
+      this.restart.unref?.();
     });
   }
 

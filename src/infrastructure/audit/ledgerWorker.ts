@@ -63,13 +63,14 @@ port.on('message', (message: ToLedgerThread) => {
       return;
     }
     case 'checkpoint':
-      writer.checkpointIfDue().then(
+      started.then(() => writer.checkpointIfDue()).then(
         (head) => send({ kind: 'checkpointed', id: message.id, head }),
         (error: unknown) => send({ kind: 'checkpointed', id: message.id, head: null, error: String(error) }),
       );
       return;
     case 'stop':
-      void writer.stop().finally(async () => {
+      // A stop that overtakes the start waits for it: a loop started after the stop would keep the thread alive.
+      void started.then(() => writer.stop()).finally(async () => {
         await events.close();
         db.close();
         port.close();
@@ -77,5 +78,5 @@ port.on('message', (message: ToLedgerThread) => {
   }
 });
 
-await writer.start();
-send({ kind: 'started' });
+const started = writer.start();
+await started;

@@ -122,4 +122,14 @@ describe('the ledger writer on its own thread', () => {
     await thread.stop();
     expect(await verifyLedger({ events, store: ledger })).toMatchObject({ valid: true, events: 60 });
   }, 60_000);
+
+  it('stopped the moment it was started, still writes and signs every event and ends', async () => {
+    const { file, events, ledger } = openFile();
+    await appendHistory(events, 0, 40);
+    const thread = new LedgerThread({ sqliteFile: file, signingKey, store: ledger, log, ...checkpoints });
+    await thread.start();
+    await thread.stop();
+    expect((await ledger.latestHead())?.size).toBe(40);
+    expect(thread.position()).toBe(await events.headPosition());
+  }, 60_000);
 });
