@@ -59,6 +59,8 @@ export async function appendRun(appends: number, writer: Host | null): Promise<{
   const withLedger = writer !== null;
   const store = openStore(writer ?? 'inline');
   if (withLedger) await store.writer.start();
+  // Steady state only: the thread loading its modules and catching up is not the cost being measured.
+  if (store.writer instanceof LedgerThread) await store.writer.ready;
   const payloads = Array.from({ length: appends }, (_, i) => event(i));
   const revisions = new Array<number>(STREAMS).fill(-1);
   let next = 0;

@@ -29,6 +29,9 @@ export class LedgerThread implements LedgerWriting {
   private nextId = 0;
   private readonly checkpoints = new Map<number, { resolve(head: SignedTreeHead | null): void; reject(error: Error): void }>();
   private restart: ReturnType<typeof setTimeout> | null = null;
+  private readyNow: () => void = () => undefined;
+  /** Resolves once the thread has loaded and caught up (a bench waits for it; the service does not). */
+  ready: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: {
     sqliteFile: string;
@@ -73,6 +76,7 @@ export class LedgerThread implements LedgerWriting {
   }
 
   private spawn(): void {
+    this.ready = new Promise((resolve) => { this.readyNow = resolve; });
     const data: LedgerThreadData = {
       sqliteFile: this.deps.sqliteFile, signingKey: this.deps.signingKey,
       checkpointEveryEvents: this.deps.checkpointEveryEvents, checkpointEverySeconds: this.deps.checkpointEverySeconds,
@@ -130,6 +134,9 @@ export class LedgerThread implements LedgerWriting {
       }
       case 'log':
         this.deps.log.error(message.obj, `ledger thread: ${message.msg}`);
+        return;
+      case 'started':
+        this.readyNow();
         return;
       default:
     }

@@ -21,4 +21,5 @@ export type FromLedgerThread =
   | { kind: 'appendLeaves'; id: number; leaves: LedgerLeaf[]; frontier: Frontier }
   | { kind: 'recordHead'; id: number; head: SignedTreeHead }
   | { kind: 'checkpointed'; id: number; head: SignedTreeHead | null; error?: string }
+  | { kind: 'started' }
   | { kind: 'log'; obj: Record<string, unknown>; msg: string };

@@ -80,3 +80,4 @@ port.on('message', (message: ToLedgerThread) => {
 
 const started = writer.start();
 await started;
+send({ kind: 'started' });
