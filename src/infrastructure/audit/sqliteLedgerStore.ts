@@ -61,7 +61,7 @@ export class SqliteLedgerStore implements LedgerStore {
       }
       for (const l of leaves.slice(at)) this.statements.insert.run(l.leafIndex, l.position, l.streamId, l.revision, l.leafHash);
       this.statements.saveFrontier.run(frontier.size, encodeSubtrees(frontier));
-    });
+    }).immediate;
   }
 
   async init(): Promise<void> {}

@@ -28,7 +28,7 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
       db.transaction(() => {
         db.exec('ALTER TABLE idempotency_keys ADD COLUMN expires_at INTEGER');
         db.prepare("UPDATE idempotency_keys SET expires_at = CAST(strftime('%s', created_at) AS INTEGER) * 1000 + ?").run(ttl.completedMs);
-      })();
+      }).immediate();
     }
     db.exec('CREATE INDEX IF NOT EXISTS idempotency_keys_expiry ON idempotency_keys (expires_at)');
     this.insert = db.prepare(`INSERT INTO idempotency_keys (key, fingerprint, created_at, expires_at) VALUES (@key, @fingerprint, @createdAt, @expiresAt)

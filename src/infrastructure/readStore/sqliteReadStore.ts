@@ -37,7 +37,7 @@ export class SqliteReadStore implements ReadStore {
     db.exec('CREATE TABLE IF NOT EXISTS projection_checkpoints (projection TEXT PRIMARY KEY, position INTEGER NOT NULL)');
     this.applyAll = db.transaction((batch: Array<{ net: NetWrite[]; position: number }>) => {
       for (const { net, position } of batch) for (const write of net) this.applyOne(write, position);
-    });
+    }).immediate;
   }
 
   async ensureCollections(specs: CollectionSpec[]): Promise<void> {
@@ -121,7 +121,7 @@ export class SqliteReadStore implements ReadStore {
     this.db.transaction(() => {
       for (const table of tables) this.statement(`DELETE FROM ${table}`).run();
       this.statement('DELETE FROM projection_checkpoints WHERE projection = ?').run(projection);
-    })();
+    }).immediate();
   }
 
   async ping(): Promise<void> {

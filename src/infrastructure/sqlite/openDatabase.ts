@@ -7,6 +7,10 @@ export type SynchronousMode = 'full' | 'normal';
 /**
  * One SQLite file holds the embedded profile's events, read models and jobs. Pragmas are set on every
  * open: an existing WAL file can report a different `synchronous` than the one we want.
+ *
+ * Several processes may share the file, so every write transaction here begins IMMEDIATE: a deferred
+ * one that has read first cannot wait for another process's write lock (busy_timeout does not apply
+ * to an upgrade) and fails at once with "database is locked".
  */
 export function openDatabase(file: string, synchronous: SynchronousMode = 'full'): Database.Database {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
