@@ -45,6 +45,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error('HealthVision failed to start:', error instanceof Error ? error.message : error);
+  // The stack goes to the operator's terminal: a start-up failure is ours to diagnose, not a client's to see.
+  console.error('HealthVision failed to start:', error instanceof Error ? error.stack ?? error.message : error);
   process.exit(1);
 });
