@@ -55,9 +55,9 @@ async function appendHistory(events: SqliteEventStore, from: number, to: number)
   for (const { stream, event } of history.slice(from, to)) await events.append(stream, [event], 'any');
 }
 
-async function until(condition: () => boolean): Promise<void> {
+async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 20_000;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('the ledger did not catch up within 20 s');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -100,7 +100,8 @@ describe('the ledger writer on its own thread', () => {
     await appendHistory(events, 0, 25);
     const thread = new LedgerThread({ sqliteFile: file, signingKey, store: ledger, log, ...checkpoints });
     await thread.start();
-    await until(() => thread.position() >= 25);
+    // Leaves are written before their head is signed: wait for the head, not just the leaves.
+    await until(async () => (await ledger.latestHead())?.size === 25);
     const signed = await ledger.latestHead();
     await expect(thread.checkpointIfDue()).resolves.toBeNull();
     expect(await ledger.latestHead()).toEqual(signed);
