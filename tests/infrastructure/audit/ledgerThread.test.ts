@@ -25,7 +25,11 @@ const log = createLogger('silent');
 const checkpoints = { checkpointEveryEvents: 25, checkpointEverySeconds: 3600 };
 const opened: Array<{ db: Database.Database; events: SqliteEventStore; dir: string }> = [];
 
+const threads: LedgerThread[] = [];
+
 afterEach(async () => {
+  // A test that failed before its own stop must not leave a worker holding the file (jest would not exit).
+  await Promise.all(threads.splice(0).map((thread) => thread.stop()));
   for (const { db, events, dir } of opened.splice(0)) {
     await events.close();
     db.close();
@@ -40,6 +44,12 @@ function openFile() {
   const events = new SqliteEventStore(db, undefined, { synchronous: 'full' });
   opened.push({ db, events, dir });
   return { file, db, events, ledger: new SqliteLedgerStore(db) };
+}
+
+function ledgerThread(deps: ConstructorParameters<typeof LedgerThread>[0]): LedgerThread {
+  const thread = new LedgerThread(deps);
+  threads.push(thread);
+  return thread;
 }
 
 /** The same 90 events, in the same streams and global order, whichever file they go to. */
@@ -67,7 +77,7 @@ describe('the ledger writer on its own thread', () => {
   it('writes the same leaves and signed roots as the writer on the service thread, events before and after its start', async () => {
     const threaded = openFile();
     await appendHistory(threaded.events, 0, 40);
-    const thread = new LedgerThread({ sqliteFile: threaded.file, signingKey, store: threaded.ledger, log, ...checkpoints });
+    const thread = ledgerThread({ sqliteFile: threaded.file, signingKey, store: threaded.ledger, log, ...checkpoints });
     await thread.start();
     await appendHistory(threaded.events, 40, 90);
     const head = await threaded.events.headPosition();
@@ -98,7 +108,7 @@ describe('the ledger writer on its own thread', () => {
   it('answers a checkpoint request from the thread: nothing is due right after everything was signed', async () => {
     const { file, events, ledger } = openFile();
     await appendHistory(events, 0, 25);
-    const thread = new LedgerThread({ sqliteFile: file, signingKey, store: ledger, log, ...checkpoints });
+    const thread = ledgerThread({ sqliteFile: file, signingKey, store: ledger, log, ...checkpoints });
     await thread.start();
     // Leaves are written before their head is signed: wait for the head, not just the leaves.
     await until(async () => (await ledger.latestHead())?.size === 25);
@@ -112,7 +122,7 @@ describe('the ledger writer on its own thread', () => {
   it('is started again when its thread dies, and catches up with what was appended meanwhile', async () => {
     const { file, events, ledger } = openFile();
     await appendHistory(events, 0, 30);
-    const thread = new LedgerThread({ sqliteFile: file, signingKey, store: ledger, log, ...checkpoints });
+    const thread = ledgerThread({ sqliteFile: file, signingKey, store: ledger, log, ...checkpoints });
     await thread.start();
     await until(() => thread.position() >= 30);
     // As an uncaught error or an out-of-memory abort in the thread would end it.
@@ -127,7 +137,7 @@ describe('the ledger writer on its own thread', () => {
   it('stopped the moment it was started, still writes and signs every event and ends', async () => {
     const { file, events, ledger } = openFile();
     await appendHistory(events, 0, 40);
-    const thread = new LedgerThread({ sqliteFile: file, signingKey, store: ledger, log, ...checkpoints });
+    const thread = ledgerThread({ sqliteFile: file, signingKey, store: ledger, log, ...checkpoints });
     await thread.start();
     await thread.stop();
     expect((await ledger.latestHead())?.size).toBe(40);
