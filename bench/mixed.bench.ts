@@ -12,11 +12,11 @@ import { median, percentile } from './stats.js';
  * whose p99 over every request stays under 100 ms. Rates rise until one breaks that limit (or a session
  * fails), so the limit lies between the highest rate reported and the next one tried.
  */
-const RATES = [10, 20, 40, 80, 120, 160, 240, 320, 480, 640];
+const RATES = [10, 20, 40, 60, 80, 100, 120, 160, 240, 320, 480, 640];
 const STEP_SECONDS = 5;
 const P99_LIMIT_MS = 100;
 // Each patient's wallet pays four fees: enough for every session of every rate.
-const PATIENTS = 2_500;
+const PATIENTS = 3_000;
 const FEE_PAISE = 50_000;
 
 interface Fixture { url: string; tokens: string[]; slotIds: string[]; doctorIds: string[] }
