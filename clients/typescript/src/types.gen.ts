@@ -609,7 +609,7 @@ export type SignUpErrors = {
      */
     401: Problem;
     /**
-     * Conflict; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
      */
     409: Problem;
     /**
@@ -668,7 +668,7 @@ export type VerifyOtpErrors = {
      */
     401: Problem;
     /**
-     * Conflict
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe
      */
     409: Problem;
     /**
@@ -729,7 +729,7 @@ export type ResendOtpErrors = {
      */
     401: Problem;
     /**
-     * Conflict; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
      */
     409: Problem;
     /**
@@ -848,7 +848,7 @@ export type ForgotPasswordErrors = {
      */
     401: Problem;
     /**
-     * Conflict; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
      */
     409: Problem;
     /**
@@ -913,7 +913,7 @@ export type ResetPasswordErrors = {
      */
     401: Problem;
     /**
-     * Conflict; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
      */
     409: Problem;
     /**
@@ -1002,6 +1002,10 @@ export type ChangeAvatarErrors = {
      * Unauthorized: a bad, expired or revoked bearer token (on any operation), none where one is needed, or wrong credentials (login)
      */
     401: Problem;
+    /**
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe
+     */
+    409: Problem;
     /**
      * Content Too Large: the detail names the limit (JSON bodies 100 KiB; uploads per route)
      */
@@ -1148,6 +1152,10 @@ export type ErasePersonalDataErrors = {
      */
     404: Problem;
     /**
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe
+     */
+    409: Problem;
+    /**
      * Unprocessable Content
      */
     422: Problem;
@@ -1255,6 +1263,10 @@ export type RevokeCalendarFeedTokenErrors = {
      */
     403: Problem;
     /**
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe
+     */
+    409: Problem;
+    /**
      * Unprocessable Content
      */
     422: Problem;
@@ -1299,6 +1311,10 @@ export type IssueCalendarFeedTokenErrors = {
      * Forbidden: the caller's role may not do this
      */
     403: Problem;
+    /**
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe
+     */
+    409: Problem;
     /**
      * Content Too Large: the detail names the limit (JSON bodies 100 KiB; uploads per route)
      */
@@ -1497,6 +1513,10 @@ export type PublishAvailabilityErrors = {
      */
     403: Problem;
     /**
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe
+     */
+    409: Problem;
+    /**
      * Content Too Large: the detail names the limit (JSON bodies 100 KiB; uploads per route)
      */
     413: Problem;
@@ -1603,7 +1623,7 @@ export type WithdrawSlotErrors = {
      */
     404: Problem;
     /**
-     * Conflict
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe
      */
     409: Problem;
     /**
@@ -1711,7 +1731,7 @@ export type BookSlotErrors = {
      */
     404: Problem;
     /**
-     * Conflict; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
      */
     409: Problem;
     /**
@@ -1821,7 +1841,7 @@ export type RescheduleAppointmentErrors = {
      */
     404: Problem;
     /**
-     * Conflict; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
      */
     409: Problem;
     /**
@@ -1892,7 +1912,7 @@ export type CancelAppointmentErrors = {
      */
     404: Problem;
     /**
-     * Conflict; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
      */
     409: Problem;
     /**
@@ -1967,7 +1987,7 @@ export type CompleteAppointmentErrors = {
      */
     404: Problem;
     /**
-     * Conflict; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
      */
     409: Problem;
     /**
@@ -2036,7 +2056,7 @@ export type MarkNoShowErrors = {
      */
     404: Problem;
     /**
-     * Conflict; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
      */
     409: Problem;
     /**
@@ -2154,7 +2174,7 @@ export type InitiatePaymentErrors = {
      */
     404: Problem;
     /**
-     * Conflict; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
      */
     409: Problem;
     /**
@@ -2225,7 +2245,7 @@ export type VerifyPaymentErrors = {
      */
     404: Problem;
     /**
-     * Conflict; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
      */
     409: Problem;
     /**
@@ -2288,7 +2308,7 @@ export type ReceivePaymentWebhookErrors = {
      */
     401: Problem;
     /**
-     * Conflict; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
      */
     409: Problem;
     /**
@@ -2357,7 +2377,7 @@ export type SimulateCheckoutErrors = {
      */
     404: Problem;
     /**
-     * Conflict; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
      */
     409: Problem;
     /**
@@ -2478,7 +2498,7 @@ export type RetryRefundErrors = {
      */
     404: Problem;
     /**
-     * Conflict; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
      */
     409: Problem;
     /**
@@ -2616,7 +2636,7 @@ export type TopUpWalletErrors = {
      */
     403: Problem;
     /**
-     * Conflict; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
      */
     409: Problem;
     /**
@@ -2885,7 +2905,7 @@ export type RebuildProjectionsErrors = {
      */
     404: Problem;
     /**
-     * Conflict; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
      */
     409: Problem;
     /**
@@ -3043,7 +3063,7 @@ export type RetryParkedEventErrors = {
      */
     404: Problem;
     /**
-     * Conflict; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
      */
     409: Problem;
     /**
@@ -3111,7 +3131,7 @@ export type GetAppointmentCaseFileErrors = {
      */
     404: Problem;
     /**
-     * Conflict
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe
      */
     409: Problem;
     /**
@@ -3463,7 +3483,7 @@ export type UploadReportErrors = {
      */
     403: Problem;
     /**
-     * Conflict; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
      */
     409: Problem;
     /**
@@ -3627,7 +3647,7 @@ export type AskAboutReportErrors = {
      */
     404: Problem;
     /**
-     * Conflict; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
      */
     409: Problem;
     /**
@@ -3696,7 +3716,7 @@ export type AskChatbotErrors = {
      */
     401: Problem;
     /**
-     * Conflict; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
      */
     409: Problem;
     /**
@@ -3859,7 +3879,7 @@ export type RemoveWebhookEndpointErrors = {
      */
     404: Problem;
     /**
-     * Conflict
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe
      */
     409: Problem;
     /**
@@ -4025,7 +4045,7 @@ export type RedeliverWebhookErrors = {
      */
     404: Problem;
     /**
-     * Conflict; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
+     * Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe; or `idempotency_in_progress`: the first request with this Idempotency-Key is still running
      */
     409: Problem;
     /**

@@ -58,7 +58,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   402: 'Payment Required',
   403: 'Forbidden: the caller\'s role may not do this',
   404: 'Not Found',
-  409: 'Conflict',
+  409: 'Conflict: the `code` says which; `concurrent_modification` means a simultaneous change to the same record won, and retrying is safe',
   413: 'Content Too Large: the detail names the limit (JSON bodies 100 KiB; uploads per route)',
   415: 'Unsupported Media Type: the detail names the content types the route takes',
   422: 'Unprocessable Content',

@@ -112,6 +112,18 @@ describe('the doctor\'s calendar: subscription feed and day', () => {
       await request(t.http).delete('/api/doctors/me/calendar-token').set(bearer(doctor)).expect(204);
     });
 
+    it('a doctor rotating the token from several tabs at once: each gets a token or a 409 to retry, and exactly one token works', async () => {
+      // Each rotation writes the same stream; the losers of the race retry, and past the retries answer
+      // 409 concurrent_modification, which the document must declare (closing the app checks every answer).
+      const answers = await Promise.all(Array.from({ length: 6 }, () => request(t.http).post('/api/doctors/me/calendar-token').set(bearer(otherDoctor))));
+      expect(answers.map((a) => (a.status === 201 ? 201 : `${a.status} ${a.body.code}`)).filter((s) => s !== 201 && s !== '409 concurrent_modification')).toEqual([]);
+      const issued = answers.filter((a) => a.status === 201).map((a) => a.body.token as string);
+      expect(issued.length).toBeGreaterThan(0);
+      const opened = await Promise.all(issued.map(async (tok) => (await feed(tok)).status));
+      expect(opened.filter((s) => s === 200)).toHaveLength(1);
+      expect(opened.filter((s) => s !== 200).every((s) => s === 404)).toBe(true);
+    });
+
     it('only doctors manage feed tokens', async () => {
       await request(t.http).post('/api/doctors/me/calendar-token').set(bearer(patient)).expect(403);
       await request(t.http).delete('/api/doctors/me/calendar-token').expect(401);

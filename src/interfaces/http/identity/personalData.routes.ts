@@ -60,7 +60,7 @@ export function personalDataRoutes(services: Services): Router {
   documentRoute({
     method: 'delete', path: '/api/admin/users/{id}/personal-data', operationId: 'erasePersonalData', tags: ['Operations'], auth: true,
     summary: 'Forget a person: their key is destroyed, so their names, e-mail and free text read as forgotten everywhere; idempotent',
-    params: userParams, responses: { 200: erasedSchema }, errors: [403, 404],
+    params: userParams, responses: { 200: erasedSchema }, errors: [403, 404, 409],
   });
   return router;
 }

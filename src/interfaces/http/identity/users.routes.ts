@@ -22,7 +22,7 @@ export function usersRoutes(services: Services): Router {
   documentRoute({
     method: 'put', path: '/api/users/me/avatar', operationId: 'changeAvatar', tags: ['Auth'], summary: 'Replace the profile picture (JPEG, PNG or WebP, ≤ 2 MB)', auth: true,
     multipart: z.object({ avatar: avatarFile }),
-    responses: { 200: z.object({ avatarUrl: z.string() }) }, errors: [400, 413, 415],
+    responses: { 200: z.object({ avatarUrl: z.string() }) }, errors: [400, 409, 413, 415],
   });
   return router;
 }

@@ -67,11 +67,11 @@ export function doctorCalendarRoutes(services: Services): Router {
   documentRoute({
     ...doc, method: 'post', path: '/api/doctors/me/calendar-token', operationId: 'issueCalendarFeedToken', auth: true,
     summary: 'Doctor: create or rotate the private calendar feed token (an earlier one stops working)',
-    responses: { 201: feedTokenSchema }, errors: [403], idempotent: false,
+    responses: { 201: feedTokenSchema }, errors: [403, 409], idempotent: false,
   });
   documentRoute({
     ...doc, method: 'delete', path: '/api/doctors/me/calendar-token', operationId: 'revokeCalendarFeedToken', auth: true,
-    summary: 'Doctor: revoke the calendar feed token (at once; repeating it is harmless)', responses: { 204: null }, errors: [403],
+    summary: 'Doctor: revoke the calendar feed token (at once; repeating it is harmless)', responses: { 204: null }, errors: [403, 409],
   });
   documentRoute({
     ...doc, method: 'get', path: '/api/doctors/me/calendar.ics', operationId: 'getDoctorCalendarFeed',

@@ -55,7 +55,7 @@ export function doctorsRoutes(services: Services): Router {
   documentRoute({
     method: 'put', path: '/api/doctors/me/availability', operationId: 'publishAvailability', tags: ['Doctors'], auth: true,
     summary: 'Publish a weekly template in the doctor\'s time zone for N days ahead (idempotent)', body: availabilityBody,
-    responses: { 200: z.object({ published: z.number().int() }) }, errors: [400, 403],
+    responses: { 200: z.object({ published: z.number().int() }) }, errors: [400, 403, 409],
   });
   documentRoute({
     method: 'get', path: '/api/doctors/{doctorId}/slots', operationId: 'listDoctorSlots', tags: ['Doctors'], summary: 'A doctor\'s slots in a time range',
