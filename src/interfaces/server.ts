@@ -1,10 +1,11 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Server as IoServer } from 'socket.io';
 import type { Config } from '../infrastructure/config.js';
 import { buildServices, type Overrides, type Services } from '../infrastructure/compositionRoot.js';
 import { seedDemo } from '../infrastructure/seed/demoSeed.js';
 import { createHttpApp } from './http/app.js';
+import { createHttpServer } from './http/httpServer.js';
 import { attachSocketServer } from './realtime/socketServer.js';
 
 export interface RunningServer {
@@ -22,7 +23,7 @@ export async function startServer(config: Config, overrides: Overrides = {}): Pr
   await services.start();
   const seed = config.seedDemo && config.profile === 'embedded' ? await seedDemo(services) : { lines: [] };
   const app = createHttpApp(services);
-  const http = createServer(app);
+  const http = createHttpServer(app);
   const io = attachSocketServer(http, services);
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

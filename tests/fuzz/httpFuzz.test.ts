@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
-import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import { Agent, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { readdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
+import { createHttpServer } from '../../src/interfaces/http/httpServer.js';
 import { startTestApp, type TestApp } from '../support/testApp.js';
 import { givenUser, type GivenUser } from '../support/identity.js';
 import { untilQuiet } from '../support/polling.js';
@@ -493,7 +494,7 @@ beforeAll(async () => {
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
   t = await startTestApp({ env: { MIN_NOTICE_MINUTES: '0' } });
-  server = createServer(t.http);
+  server = createHttpServer(t.http);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = { host: '127.0.0.1', port: (server.address() as AddressInfo).port };
   [users.patient, users.doctor, users.admin, users.auditor] = await Promise.all(

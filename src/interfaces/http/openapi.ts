@@ -174,7 +174,9 @@ export function openApiDocument(): object {
       title: 'HealthVision API',
       version: '1.0.0',
       description: 'Telemedicine backend: identity, scheduling, appointments, payments, wallet, reports, consultations, audit. '
-        + 'Errors are RFC 9457 problem+json. State-changing POSTs accept an Idempotency-Key header.',
+        + 'Errors are RFC 9457 problem+json. State-changing POSTs accept an Idempotency-Key header. '
+        + 'Before any operation, a request whose request line and headers exceed 16 KiB is refused with 431 '
+        + '`headers_too_large`, and one that is not well-formed HTTP/1.1 with 400 `malformed_http`.',
     },
     servers: [{ url: '/' }],
   });

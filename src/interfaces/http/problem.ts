@@ -18,9 +18,9 @@ const STATUS: Record<DomainErrorKind, number> = {
 };
 
 const TITLES: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden', 404: 'Not Found',
+  400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden', 404: 'Not Found', 408: 'Request Timeout',
   409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
-  429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  429: 'Too Many Requests', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable',
 };
 
 export interface ProblemBody {
@@ -34,15 +34,12 @@ export interface ProblemBody {
 }
 
 /** RFC 9457 problem details; `code` is the stable machine-readable reason. */
+export function problemBody(status: number, code: string, detail: string, extra: Partial<ProblemBody> = {}): ProblemBody {
+  return { type: `https://healthvision.dev/problems/${code}`, title: TITLES[status] ?? 'Error', status, detail, code, ...extra };
+}
+
 export function sendProblem(res: Response, status: number, code: string, detail: string, extra: Partial<ProblemBody> = {}): void {
-  res.status(status).type('application/problem+json').json({
-    type: `https://healthvision.dev/problems/${code}`,
-    title: TITLES[status] ?? 'Error',
-    status,
-    detail,
-    code,
-    ...extra,
-  } satisfies ProblemBody);
+  res.status(status).type('application/problem+json').json(problemBody(status, code, detail, extra));
 }
 
 export const notFoundRoute: RequestHandler = (req, res) => {
