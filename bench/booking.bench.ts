@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createDatabase, postgresUnavailable, startPostgres, type PostgresInstance } from './peers/crudBooking/postgresInstance.js';
+import { measureMachineCpu, type MachineCpu } from './machineCpu.js';
 import { median } from './stats.js';
 
 const CONNECTIONS = 10;
@@ -119,6 +120,12 @@ export interface BookingFigures {
   /** Median of service/peer over the A/B pairs; null (with `peerSkipped`) when PostgreSQL cannot run here. */
   peerRatio: number | null;
   peerSkipped?: string;
+  /** Busy CPU of the whole machine (service or peer, and the load generator) per booking; medians. */
+  machineCpuMsPerRequest: number | null;
+  peerMachineCpuMsPerRequest: number | null;
+  /** Share of the machine's cores busy during the load: one service process cannot use much past one core. */
+  machineUtilisation: number | null;
+  peerMachineUtilisation: number | null;
   ceilingReqPerSec: number;
   ratio: number;
   projectionLagP99Ms: number;
@@ -137,12 +144,15 @@ function bookingBodies(fixture: Fixture): Array<{ token: string; slotId: string 
     .map((slotId, i) => ({ slotId, token: fixture.tokens[i % fixture.tokens.length] }));
 }
 
-interface Run { result: autocannon.Result; created: number; conflicts: number; errors: number }
+interface Run { result: autocannon.Result; created: number; conflicts: number; errors: number; machine: MachineCpu | null }
 
-function summarise(result: autocannon.Result): Run {
+/** The load, with the whole machine's CPU measured over it. */
+async function measuredLoad(url: string, bodies: Array<{ token?: string; slotId: string }>): Promise<Run> {
+  const machine = measureMachineCpu();
+  const result = await load(url, bodies, true);
   const created = result.statusCodeStats?.['201']?.count ?? 0;
   const conflicts = result.statusCodeStats?.['409']?.count ?? 0;
-  return { result, created, conflicts, errors: result.errors + result.non2xx - conflicts };
+  return { result, created, conflicts, errors: result.errors + result.non2xx - conflicts, machine: machine(result.requests.total) };
 }
 
 /** One fresh service process (bookingTarget.ts) booking its whole fixture once. */
@@ -150,21 +160,21 @@ async function serviceRun(env?: NodeJS.ProcessEnv): Promise<Run & { cpuMsPerRequ
   const fixtureFile = join(mkdtempSync(join(tmpdir(), 'hv-bench-fixture-')), 'fixture.json');
   const target = await startChild('servers/bookingTarget.ts', [fixtureFile, String(PATIENTS)], env);
   const fixture = JSON.parse(readFileSync(fixtureFile, 'utf8')) as Fixture;
-  let booking: autocannon.Result;
+  let booking: Run;
   let metrics: string;
   let cpuBefore: number;
   try {
     cpuBefore = cpuSeconds(await (await fetch(`${fixture.url}/metrics`)).text());
     // Each slot can be booked once, so the booking run stops when the fixture is used up.
-    booking = await load(fixture.url, bookingBodies(fixture), true);
+    booking = await measuredLoad(fixture.url, bookingBodies(fixture));
     metrics = await (await fetch(`${fixture.url}/metrics`)).text();
   } finally {
     await stopChild(target.child);
     rmSync(dirname(fixtureFile), { recursive: true, force: true });
   }
   return {
-    ...summarise(booking),
-    cpuMsPerRequest: Number(((cpuSeconds(metrics) - cpuBefore) * 1000 / booking.requests.total).toFixed(3)),
+    ...booking,
+    cpuMsPerRequest: Number(((cpuSeconds(metrics) - cpuBefore) * 1000 / booking.result.requests.total).toFixed(3)),
     projectionLagP99Ms: Number((histogramQuantile(metrics, 'projection_apply_lag_seconds', 0.99) * 1000).toFixed(1)),
   };
 }
@@ -176,7 +186,7 @@ async function peerRun(postgres: PostgresInstance, database: string): Promise<Ru
   const peer = await startChild('peers/crudBooking/server.ts', [url, fixtureFile, String(PATIENTS)]);
   try {
     const fixture = JSON.parse(readFileSync(fixtureFile, 'utf8')) as Fixture;
-    return summarise(await load(fixture.url, bookingBodies(fixture), true));
+    return await measuredLoad(fixture.url, bookingBodies(fixture));
   } finally {
     await stopChild(peer.child);
     rmSync(dirname(fixtureFile), { recursive: true, force: true });
@@ -213,6 +223,10 @@ export async function benchBooking(): Promise<BookingFigures> {
   const reqPerSec = median(rates);
   const ceilingReqPerSec = ratePerSec(bare);
   const sum = (runs: Run[], key: 'created' | 'conflicts' | 'errors') => runs.reduce((n, r) => n + r[key], 0);
+  const machine = (runs: Run[], key: keyof MachineCpu) => {
+    const measured = runs.flatMap((r) => (r.machine ? [r.machine[key]] : []));
+    return measured.length > 0 ? median(measured) : null;
+  };
   return {
     reqPerSec: Math.round(reqPerSec),
     cpuMsPerRequest: Number(median(service.map((r) => r.cpuMsPerRequest)).toFixed(3)),
@@ -221,6 +235,10 @@ export async function benchBooking(): Promise<BookingFigures> {
     peerP99Ms: postgres ? median(peer.map((r) => r.result.latency.p99)) : null,
     peerRatio: postgres ? Number(median(rates.map((rate, i) => rate / peerRates[i])).toFixed(3)) : null,
     ...(skipped ? { peerSkipped: skipped } : {}),
+    machineCpuMsPerRequest: machine(service, 'busyMsPerRequest'),
+    peerMachineCpuMsPerRequest: machine(peer, 'busyMsPerRequest'),
+    machineUtilisation: machine(service, 'utilisation'),
+    peerMachineUtilisation: machine(peer, 'utilisation'),
     ceilingReqPerSec: Math.round(ceilingReqPerSec),
     ratio: Number((reqPerSec / ceilingReqPerSec).toFixed(3)),
     projectionLagP99Ms: Number(median(service.map((r) => r.projectionLagP99Ms)).toFixed(1)),

@@ -25,6 +25,10 @@ export function figuresTable(results: Record<string, unknown>): string {
     if (b.peerRatio !== null && b.peerRatio !== undefined) {
       rows.push(['Booking req/s (10 connections, 7,500 distinct slots, A/B/A/B)', n(b.reqPerSec), `CRUD peer (express + PostgreSQL 15) ${n(b.peerReqPerSec)}`, n(b.peerRatio, 2)]);
       rows.push(['Booking p99 latency, ms', n(b.p99Ms, 1), `CRUD peer ${n(b.peerP99Ms, 1)}`, ratio(b.p99Ms, b.peerP99Ms)]);
+      if (typeof b.machineCpuMsPerRequest === 'number') {
+        rows.push(['Booking: machine CPU per booking, ms (every process, load generator included)', n(b.machineCpuMsPerRequest, 2), `CRUD peer ${n(b.peerMachineCpuMsPerRequest, 2)}`, ratio(b.machineCpuMsPerRequest, b.peerMachineCpuMsPerRequest)]);
+        rows.push(['Booking: share of all cores busy during the load', n(b.machineUtilisation, 2), `CRUD peer ${n(b.peerMachineUtilisation, 2)}`, ratio(b.machineUtilisation, b.peerMachineUtilisation)]);
+      }
     } else {
       rows.push(['Booking vs CRUD peer', '—', `skipped: ${String(b.peerSkipped ?? 'not measured')}`, '—']);
     }
