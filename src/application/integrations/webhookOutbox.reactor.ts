@@ -4,6 +4,7 @@ import { DomainError } from '../../domain/shared/errors.js';
 import { systemActor } from '../../domain/shared/event.js';
 import { deterministicId, handle } from '../eventSourcing/commandHandler.js';
 import type { Reactor } from '../eventSourcing/reactor.js';
+import type { RecordedEvent } from '../ports/eventStore.js';
 import type { IntegrationsDeps } from './integrationsDeps.js';
 import { WEBHOOK_ENDPOINTS, type EndpointDoc } from './webhooks.projection.js';
 
@@ -13,22 +14,24 @@ export const deliveryIdFor = (eventId: string, endpointId: string): string => de
 /**
  * The outbox: each domain event integrators may hear of becomes a delivery for every endpoint that
  * listened when it was recorded (registered before it, not removed before it). Waiting for the read
- * models to pass the event makes that list exact, whatever the order the runners go in.
+ * models to pass the event makes that list exact, whatever the order the runners go in; once they have
+ * passed a run's last event, one look at the endpoints answers for every event of the run.
  */
 export function webhookOutboxReactor(deps: Pick<IntegrationsDeps, 'handler' | 'reads' | 'waitForProjections'>): Reactor {
-  return {
-    name: 'integrations-webhook-outbox',
-    handles: sourceEventTypes,
-    // Scheduling a delivery is idempotent by its derived id, so no receipts are needed.
-    idempotent: true,
-    async react(event) {
+  async function deliver(events: RecordedEvent[]): Promise<void> {
+    const heard = events.flatMap((event) => {
       const eventType = integrationEventOf(event.type);
-      if (!eventType) return;
-      if (!(await deps.waitForProjections(event.position))) {
-        throw new DomainError('unavailable', 'projections_behind', 'The webhook endpoints are not projected up to this event yet.');
-      }
-      const endpoints = await deps.reads.find<EndpointDoc>(WEBHOOK_ENDPOINTS, { registeredPosition: { $lt: event.position } });
-      const listening = endpoints.filter((e) => (e.removedPosition === null || e.removedPosition > event.position) && subscribedTo(e.events, eventType));
+      return eventType ? [{ event, eventType }] : [];
+    });
+    if (heard.length === 0) return;
+    const last = Math.max(...heard.map(({ event }) => event.position));
+    if (!(await deps.waitForProjections(last))) {
+      throw new DomainError('unavailable', 'projections_behind', 'The webhook endpoints are not projected up to this event yet.');
+    }
+    const endpoints = await deps.reads.find<EndpointDoc>(WEBHOOK_ENDPOINTS, { registeredPosition: { $lt: last } });
+    for (const { event, eventType } of heard) {
+      const listening = endpoints.filter((e) => e.registeredPosition < event.position
+        && (e.removedPosition === null || e.removedPosition > event.position) && subscribedTo(e.events, eventType));
       for (const endpoint of listening) {
         const deliveryId = deliveryIdFor(event.metadata.eventId, endpoint.endpointId);
         const source = {
@@ -38,6 +41,15 @@ export function webhookOutboxReactor(deps: Pick<IntegrationsDeps, 'handler' | 'r
           (d) => scheduleDelivery(d, { deliveryId, endpointId: endpoint.endpointId, eventType, source, now: deps.handler.clock.now().toISOString() }),
           { actor: systemActor, correlationId: event.metadata.correlationId, causationId: event.metadata.eventId }, { newStream: true });
       }
-    },
+    }
+  }
+
+  return {
+    name: 'integrations-webhook-outbox',
+    handles: sourceEventTypes,
+    // Scheduling a delivery is idempotent by its derived id, so no receipts are needed.
+    idempotent: true,
+    react: (event) => deliver([event]),
+    reactAll: deliver,
   };
 }
